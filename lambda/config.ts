@@ -1,0 +1,289 @@
+/**
+ * The authorizer's settings, read once at cold start from environment variables into a frozen,
+ * typed object. Every problem is collected and reported together, each naming its variable, so
+ * a bad deployment fails its cold start with one clear message instead of answering wrongly.
+ *
+ * The README's settings table lists every variable read here, with its default.
+ */
+import { ConfigurationError } from './errors';
+
+export const SUPPORTED_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+export type Algorithm = (typeof SUPPORTED_ALGORITHMS)[number];
+
+export type HttpApiResponseMode = 'simple' | 'iam';
+
+export interface IssuerConfig {
+  /** Exact value of the `iss` claim. */
+  readonly issuer: string;
+  /** Accepted audiences: the token must name at least one. */
+  readonly audience: readonly string[];
+  /** Where the issuer publishes its keys. */
+  readonly jwksUri: string;
+}
+
+export interface AuthorizerConfig {
+  readonly issuers: readonly IssuerConfig[];
+  /** Claim holding the audience: `aud`, or `client_id` for Cognito access tokens. */
+  readonly audienceClaim: 'aud' | 'client_id';
+  readonly algorithms: readonly Algorithm[];
+  /** Required `typ` header (compared case-insensitively, `application/` prefix optional). */
+  readonly requiredTyp: string | undefined;
+  readonly clockSkewSeconds: number;
+  readonly maxTokenBytes: number;
+  /** Claim that names the token for revocation. */
+  readonly jtiClaim: string;
+  readonly revocationTableName: string;
+  /** How long a "not revoked" answer is reused by this container. */
+  readonly notRevokedTtlSeconds: number;
+  readonly cacheMaxEntries: number;
+  /** Overall deadline of one revocation lookup, retries included. */
+  readonly storeTimeoutMs: number;
+  readonly storeConnectTimeoutMs: number;
+  readonly storeMaxAttempts: number;
+  readonly jwksTimeoutMs: number;
+  readonly jwksCooldownSeconds: number;
+  readonly httpApiResponseMode: HttpApiResponseMode;
+  /** `AWS_REGION`; the SDK needs one. */
+  readonly region: string;
+  /** `AWS_ENDPOINT_URL_DYNAMODB`, for a local DynamoDB. */
+  readonly dynamoDbEndpoint: string | undefined;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates the settings; throws one {@link ConfigurationError} listing every problem. */
+export function loadConfig(env: Env = process.env): AuthorizerConfig {
+  const problems: string[] = [];
+  const read = new SettingReader(env, problems);
+
+  const issuers = readIssuers(env, problems);
+  const audienceClaim = read.oneOf('JWT_AUDIENCE_CLAIM', ['aud', 'client_id'] as const, 'aud');
+  const algorithms = read.list('JWT_ALGORITHMS', SUPPORTED_ALGORITHMS.join(','));
+  for (const algorithm of algorithms) {
+    if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(algorithm)) {
+      problems.push(
+        `JWT_ALGORITHMS: "${algorithm}" is not supported (use ${SUPPORTED_ALGORITHMS.join(', ')})`,
+      );
+    }
+  }
+  if (algorithms.length === 0) problems.push('JWT_ALGORITHMS: must name at least one algorithm');
+
+  const config: AuthorizerConfig = {
+    issuers,
+    audienceClaim,
+    algorithms: algorithms as Algorithm[],
+    requiredTyp: read.optional('JWT_REQUIRED_TYP'),
+    clockSkewSeconds: read.integer('JWT_CLOCK_SKEW_SECONDS', 5, 0, 300),
+    maxTokenBytes: read.integer('JWT_MAX_TOKEN_BYTES', 8192, 256, 65536),
+    jtiClaim: read.optional('JTI_CLAIM') ?? 'jti',
+    revocationTableName: read.required('REVOCATION_TABLE_NAME'),
+    notRevokedTtlSeconds: read.integer('NOT_REVOKED_TTL_SECONDS', 10, 0, 86400),
+    cacheMaxEntries: read.integer('CACHE_MAX_ENTRIES', 100_000, 1, 10_000_000),
+    storeTimeoutMs: read.integer('STORE_TIMEOUT_MS', 1000, 50, 30_000),
+    storeConnectTimeoutMs: read.integer('STORE_CONNECT_TIMEOUT_MS', 300, 10, 30_000),
+    storeMaxAttempts: read.integer('STORE_MAX_ATTEMPTS', 3, 1, 10),
+    jwksTimeoutMs: read.integer('JWKS_TIMEOUT_MS', 3000, 100, 30_000),
+    jwksCooldownSeconds: read.integer('JWKS_COOLDOWN_SECONDS', 10, 1, 3600),
+    httpApiResponseMode: read.oneOf('HTTP_API_RESPONSE_MODE', ['simple', 'iam'] as const, 'simple'),
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '',
+    dynamoDbEndpoint: read.optional('AWS_ENDPOINT_URL_DYNAMODB'),
+  };
+  if (!config.region) {
+    if (config.dynamoDbEndpoint) {
+      // A local DynamoDB ignores the region, but the SDK still wants one.
+      (config as { region: string }).region = 'us-east-1';
+    } else {
+      problems.push('AWS_REGION: is required');
+    }
+  }
+  if (config.storeConnectTimeoutMs > config.storeTimeoutMs) {
+    problems.push('STORE_CONNECT_TIMEOUT_MS: must not exceed STORE_TIMEOUT_MS');
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return deepFreeze(config);
+}
+
+/** The issuers: either `JWT_ISSUER` (+ `JWT_AUDIENCE`, `JWKS_URI`) or `JWT_ISSUERS` as JSON. */
+function readIssuers(env: Env, problems: string[]): IssuerConfig[] {
+  const json = env.JWT_ISSUERS?.trim();
+  const single = env.JWT_ISSUER?.trim();
+  if (json && single) {
+    problems.push('JWT_ISSUERS: set either JWT_ISSUERS or JWT_ISSUER, not both');
+    return [];
+  }
+  if (json) return parseIssuersJson(json, problems);
+  if (!single) {
+    problems.push('JWT_ISSUER: is required (or JWT_ISSUERS for several issuers)');
+    return [];
+  }
+  const audience = splitList(env.JWT_AUDIENCE ?? '');
+  if (audience.length === 0) problems.push('JWT_AUDIENCE: is required');
+  const issuer = checkIssuer('JWT_ISSUER', single, audience, env.JWKS_URI?.trim(), problems);
+  return issuer ? [issuer] : [];
+}
+
+function parseIssuersJson(json: string, problems: string[]): IssuerConfig[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    problems.push('JWT_ISSUERS: is not valid JSON');
+    return [];
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    problems.push('JWT_ISSUERS: must be a non-empty JSON array of {issuer, audience, jwksUri?}');
+    return [];
+  }
+  const issuers: IssuerConfig[] = [];
+  parsed.forEach((entry: unknown, index) => {
+    const name = `JWT_ISSUERS[${index}]`;
+    if (typeof entry !== 'object' || entry === null) {
+      problems.push(`${name}: must be an object`);
+      return;
+    }
+    const { issuer, audience, jwksUri } = entry as Record<string, unknown>;
+    const audiences =
+      typeof audience === 'string' ? [audience] : Array.isArray(audience) ? audience : [];
+    if (typeof issuer !== 'string' || !issuer) {
+      problems.push(`${name}.issuer: must be a non-empty string`);
+      return;
+    }
+    if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || !a)) {
+      problems.push(`${name}.audience: must be a non-empty string or array of strings`);
+      return;
+    }
+    if (jwksUri !== undefined && typeof jwksUri !== 'string') {
+      problems.push(`${name}.jwksUri: must be a string`);
+      return;
+    }
+    const checked = checkIssuer(name, issuer, audiences as string[], jwksUri, problems);
+    if (checked) issuers.push(checked);
+  });
+  const seen = new Set<string>();
+  for (const { issuer } of issuers) {
+    if (seen.has(issuer)) problems.push(`JWT_ISSUERS: issuer ${issuer} is listed twice`);
+    seen.add(issuer);
+  }
+  return issuers;
+}
+
+function checkIssuer(
+  name: string,
+  issuer: string,
+  audience: readonly string[],
+  jwksUri: string | undefined,
+  problems: string[],
+): IssuerConfig | undefined {
+  const issuerUrl = parseUrl(issuer);
+  if (!issuerUrl) {
+    problems.push(`${name}: issuer "${issuer}" is not a URL`);
+    return undefined;
+  }
+  const resolvedJwksUri = jwksUri || defaultJwksUri(issuer);
+  const jwksUrl = parseUrl(resolvedJwksUri);
+  if (!jwksUrl) {
+    problems.push(`${name}: JWKS URI "${resolvedJwksUri}" is not a URL`);
+    return undefined;
+  }
+  if (!isAllowedJwksUrl(jwksUrl)) {
+    problems.push(
+      `${name}: JWKS URI "${resolvedJwksUri}" must use https (plain http is allowed on loopback only)`,
+    );
+    return undefined;
+  }
+  return { issuer, audience, jwksUri: resolvedJwksUri };
+}
+
+/** The OIDC convention aws-jwt-verify uses too: `<issuer>/.well-known/jwks.json`. */
+export function defaultJwksUri(issuer: string): string {
+  return `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
+
+/** Loopback hosts: 127.0.0.0/8, ::1 and localhost. Nothing else may be reached over plain HTTP. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+export function isAllowedJwksUrl(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+}
+
+class SettingReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  optional(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  required(name: string): string {
+    const value = this.optional(name);
+    if (value === undefined) this.problems.push(`${name}: is required`);
+    return value ?? '';
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const text = this.optional(name);
+    if (text === undefined) return fallback;
+    if (!/^-?\d+$/.test(text)) {
+      this.problems.push(`${name}: "${text}" is not a whole number`);
+      return fallback;
+    }
+    const value = Number(text);
+    if (value < min || value > max) {
+      this.problems.push(`${name}: ${value} is outside ${min}..${max}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+    const text = this.optional(name);
+    if (text === undefined) return fallback;
+    if (!(choices as readonly string[]).includes(text)) {
+      this.problems.push(`${name}: "${text}" is not one of ${choices.join(', ')}`);
+      return fallback;
+    }
+    return text as T;
+  }
+
+  list(name: string, fallback: string): string[] {
+    return splitList(this.optional(name) ?? fallback);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

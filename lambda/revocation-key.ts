@@ -1,0 +1,70 @@
+/**
+ * The one encoding of revocation keys, shared by every writer (CLI, revocation endpoint) and
+ * reader (authorizer cache and table lookups).
+ *
+ * A token is named by (iss, jti), never by the token string or a hash of it: a re-encoded or
+ * malleated signature gives a different string for the same claims. The encoding must be
+ * injective: two different pairs never share a key. A separator alone cannot promise that
+ * (an issuer may contain the separator), so the issuer is length-prefixed:
+ *
+ *   t#<length of iss>#<iss>#<jti>
+ *
+ * where the length counts UTF-16 code units, so `decodeTokenKey` can split it back exactly.
+ * The values are opaque and case-sensitive: nothing is trimmed, folded or normalised.
+ */
+
+/** DynamoDB limits a string partition key to 2048 bytes of UTF-8. */
+export const MAX_PARTITION_KEY_BYTES = 2048;
+
+const TOKEN_PREFIX = 't#';
+
+export interface TokenId {
+  readonly iss: string;
+  readonly jti: string;
+}
+
+/** The table and cache key of a token. */
+export function tokenKey(iss: string, jti: string): string {
+  return `${TOKEN_PREFIX}${iss.length}#${iss}#${jti}`;
+}
+
+/** Splits a token key back into (iss, jti); `undefined` for anything that is not one. */
+export function decodeTokenKey(key: string): TokenId | undefined {
+  if (!key.startsWith(TOKEN_PREFIX)) return undefined;
+  const lengthEnd = key.indexOf('#', TOKEN_PREFIX.length);
+  if (lengthEnd < 0) return undefined;
+  const lengthText = key.slice(TOKEN_PREFIX.length, lengthEnd);
+  if (!/^(0|[1-9][0-9]*)$/.test(lengthText)) return undefined;
+  const issStart = lengthEnd + 1;
+  const issEnd = issStart + Number(lengthText);
+  if (issEnd >= key.length || key[issEnd] !== '#') return undefined;
+  return { iss: key.slice(issStart, issEnd), jti: key.slice(issEnd + 1) };
+}
+
+/** UTF-8 bytes of a string, as DynamoDB counts them. */
+export function utf8Bytes(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/**
+ * True when the string is well-formed UTF-16 (no lone surrogates). A lone surrogate cannot be
+ * stored as UTF-8: it would be replaced by U+FFFD, so two different values would share a key.
+ */
+export function isWellFormedText(text: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+}
+
+/** Why a token id cannot be used as a key, or `undefined` when it can. */
+export function tokenKeyProblem(iss: string, jti: string): string | undefined {
+  if (jti.length === 0) return 'jti is empty';
+  if (!isWellFormedText(jti)) return 'jti is not well-formed Unicode';
+  if (utf8Bytes(tokenKey(iss, jti)) > MAX_PARTITION_KEY_BYTES) {
+    return `jti is longer than the ${maxJtiBytes(iss)} UTF-8 bytes the table key leaves for this issuer`;
+  }
+  return undefined;
+}
+
+/** The longest `jti`, in UTF-8 bytes, that still fits the table key for this issuer. */
+export function maxJtiBytes(iss: string): number {
+  return MAX_PARTITION_KEY_BYTES - utf8Bytes(tokenKey(iss, ''));
+}

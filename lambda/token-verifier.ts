@@ -1,0 +1,212 @@
+/**
+ * Verifies a bearer JWT and returns the claims the authorizer needs.
+ *
+ * aws-jwt-verify does the cryptography and the standard claims: JWKS kept across warm
+ * invocations, signature checked before any claim, asymmetric algorithms only, `iss`, `aud`,
+ * `nbf`, `exp` when present, and a penalty box against unknown-`kid` floods. It does not
+ * require `exp` or `jti`; this module adds those, plus the algorithm allow-list, `typ`, the
+ * size cap and the revocation key.
+ */
+import { JwtVerifier } from 'aws-jwt-verify';
+import { SimpleJwksCache, SimplePenaltyBox, type JwksCache } from 'aws-jwt-verify/jwk';
+import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
+import {
+  FetchError,
+  JwksNotAvailableInCacheError,
+  JwksValidationError,
+  JwtBaseError,
+  JwtExpiredError,
+  JwtInvalidAudienceError,
+  JwtInvalidIssuerError,
+  JwtInvalidSignatureAlgorithmError,
+  JwtInvalidSignatureError,
+  JwtNotBeforeError,
+  JwtParseError,
+  JwkInvalidKtyError,
+  JwkInvalidUseError,
+  JwkValidationError,
+  JwtWithoutValidKidError,
+  KidNotFoundInJwksError,
+  NotSupportedError,
+  ParameterValidationError,
+  WaitPeriodNotYetEndedJwkError,
+} from 'aws-jwt-verify/error';
+import type { AuthorizerConfig } from './config';
+import { KeysUnavailableError, TokenRejectedError, type RejectionCode } from './errors';
+import { JwksFetcher } from './jwks-fetcher';
+import { tokenKey, tokenKeyProblem } from './revocation-key';
+
+/** A token whose signature and claims were verified. */
+export interface VerifiedToken {
+  readonly iss: string;
+  /** The token's name for revocation (the configured `JTI_CLAIM`). */
+  readonly jti: string;
+  readonly sub: string | undefined;
+  /** Expiry, seconds since the epoch. Always present on a verified token. */
+  readonly exp: number;
+  readonly iat: number | undefined;
+  /** Revocation key of (iss, jti): see `revocation-key.ts`. */
+  readonly revocationKey: string;
+  readonly claims: JwtPayload;
+}
+
+export interface TokenVerifier {
+  /** Resolves to the verified token; rejects with `TokenRejectedError` (401) or another error (500). */
+  verify(token: string): Promise<VerifiedToken>;
+}
+
+export interface TokenVerifierDeps {
+  /** Defaults to aws-jwt-verify's cache with this project's fetcher and penalty box. */
+  readonly jwksCache?: JwksCache;
+  /** Clock in milliseconds, for the checks this module adds. */
+  readonly now?: () => number;
+}
+
+export function createTokenVerifier(
+  config: AuthorizerConfig,
+  deps: TokenVerifierDeps = {},
+): TokenVerifier {
+  const now = deps.now ?? Date.now;
+  const jwksCache =
+    deps.jwksCache ??
+    new SimpleJwksCache({
+      fetcher: new JwksFetcher({
+        allowedUris: config.issuers.map((issuer) => issuer.jwksUri),
+        timeoutMs: config.jwksTimeoutMs,
+      }),
+      penaltyBox: new SimplePenaltyBox({ waitSeconds: config.jwksCooldownSeconds }),
+    });
+  const allowedAlgorithms = new Set<string>(config.algorithms);
+  const requiredTyp = config.requiredTyp ? normaliseTyp(config.requiredTyp) : undefined;
+  const audiences = new Map(config.issuers.map((issuer) => [issuer.issuer, issuer.audience]));
+
+  // Runs after aws-jwt-verify has checked the signature and the standard claims.
+  const customJwtCheck = ({ header }: { header: JwtHeader; payload: JwtPayload }): void => {
+    if (typeof header.alg !== 'string' || !allowedAlgorithms.has(header.alg)) {
+      throw new TokenRejectedError('ALGORITHM_NOT_ALLOWED', 'JWT algorithm is not allowed');
+    }
+    if (requiredTyp !== undefined) {
+      const typ = header.typ;
+      if (typeof typ !== 'string' || normaliseTyp(typ) !== requiredTyp) {
+        throw new TokenRejectedError('BAD_TYP', 'JWT typ header is not the required one');
+      }
+    }
+  };
+
+  const verifier = JwtVerifier.create(
+    config.issuers.map((issuer) => ({
+      issuer: issuer.issuer,
+      jwksUri: issuer.jwksUri,
+      // With client_id as the audience claim, aud is not checked by the library but below.
+      audience: config.audienceClaim === 'aud' ? [...issuer.audience] : null,
+      graceSeconds: config.clockSkewSeconds,
+      customJwtCheck,
+    })),
+    { jwksCache },
+  );
+
+  return {
+    async verify(token: string): Promise<VerifiedToken> {
+      if (token.length > config.maxTokenBytes) {
+        throw new TokenRejectedError('TOKEN_TOO_LARGE', 'JWT is larger than allowed');
+      }
+      let payload: JwtPayload;
+      try {
+        payload = await verifier.verify(token);
+      } catch (error) {
+        throw translateVerifyError(error);
+      }
+      return checkClaims(payload);
+    },
+  };
+
+  function checkClaims(payload: JwtPayload): VerifiedToken {
+    const iss = payload.iss;
+    if (typeof iss !== 'string') {
+      throw new TokenRejectedError('UNTRUSTED_ISSUER', 'JWT has no issuer');
+    }
+    const exp: unknown = payload.exp;
+    if (typeof exp !== 'number') {
+      throw new TokenRejectedError('MISSING_EXP', 'JWT has no exp claim');
+    }
+    // Strictly in the future: a token is no longer valid at its exp instant.
+    if (exp + config.clockSkewSeconds <= now() / 1000) {
+      throw new TokenRejectedError('EXPIRED', 'JWT is expired');
+    }
+    if (config.audienceClaim === 'client_id') {
+      const clientId: unknown = payload.client_id;
+      const accepted = audiences.get(iss) ?? [];
+      if (typeof clientId !== 'string' || !accepted.includes(clientId)) {
+        throw new TokenRejectedError('BAD_AUDIENCE', 'JWT client_id is not accepted');
+      }
+    }
+    const jti: unknown = payload[config.jtiClaim];
+    if (jti === undefined) {
+      throw new TokenRejectedError('MISSING_JTI', `JWT has no ${config.jtiClaim} claim`);
+    }
+    if (typeof jti !== 'string') {
+      throw new TokenRejectedError('BAD_JTI', `JWT ${config.jtiClaim} claim is not a string`);
+    }
+    const problem = tokenKeyProblem(iss, jti);
+    if (problem !== undefined) throw new TokenRejectedError('BAD_JTI', `JWT ${problem}`);
+    const iat: unknown = payload.iat;
+    return {
+      iss,
+      jti,
+      sub: payload.sub,
+      exp,
+      iat: typeof iat === 'number' ? iat : undefined,
+      revocationKey: tokenKey(iss, jti),
+      claims: payload,
+    };
+  }
+}
+
+/** `typ` is a media type: case-insensitive, and `application/` may be left out (RFC 7515 4.1.9). */
+function normaliseTyp(typ: string): string {
+  const lower = typ.toLowerCase();
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
+}
+
+const REJECTIONS: ReadonlyArray<[abstract new (...args: never[]) => Error, RejectionCode]> = [
+  [JwtParseError, 'MALFORMED_TOKEN'],
+  [ParameterValidationError, 'UNTRUSTED_ISSUER'],
+  [JwtInvalidIssuerError, 'UNTRUSTED_ISSUER'],
+  [JwtInvalidSignatureError, 'BAD_SIGNATURE'],
+  [JwtInvalidSignatureAlgorithmError, 'ALGORITHM_NOT_ALLOWED'],
+  [NotSupportedError, 'ALGORITHM_NOT_ALLOWED'],
+  [JwtInvalidAudienceError, 'BAD_AUDIENCE'],
+  [JwtExpiredError, 'EXPIRED'],
+  [JwtNotBeforeError, 'NOT_YET_VALID'],
+  [JwtWithoutValidKidError, 'UNKNOWN_KEY'],
+  [KidNotFoundInJwksError, 'UNKNOWN_KEY'],
+  [WaitPeriodNotYetEndedJwkError, 'UNKNOWN_KEY'],
+  [JwkValidationError, 'UNKNOWN_KEY'],
+  [JwkInvalidUseError, 'UNKNOWN_KEY'],
+  [JwkInvalidKtyError, 'UNKNOWN_KEY'],
+];
+
+/**
+ * Maps aws-jwt-verify's errors onto ours. A fault of the token is a 401; not being able to get
+ * the issuer's keys is a 500 (the token's status cannot be established). Anything unknown stays
+ * a 500: never an Allow, and never a confident "Unauthorized" for a fault we do not understand.
+ */
+function translateVerifyError(error: unknown): Error {
+  if (error instanceof TokenRejectedError) return error;
+  if (
+    error instanceof FetchError ||
+    error instanceof JwksValidationError ||
+    error instanceof JwksNotAvailableInCacheError
+  ) {
+    return new KeysUnavailableError(`issuer keys unavailable: ${error.message}`, { cause: error });
+  }
+  for (const [errorClass, code] of REJECTIONS) {
+    if (error instanceof errorClass) {
+      return new TokenRejectedError(code, (error as Error).message, { cause: error });
+    }
+  }
+  if (error instanceof JwtBaseError) {
+    return new TokenRejectedError('INVALID_CLAIMS', error.message, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,83 @@
+/**
+ * Builds the real authorizer (production dependencies: aws-jwt-verify, the DynamoDB store, the
+ * cache) against a dynalite server and a JWKS server on loopback, both started here.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { loadConfig, type AuthorizerConfig } from '../../lambda/config';
+import {
+  createHandler,
+  createProductionDeps,
+  type AuthorizerDeps,
+  type AuthorizerHandler,
+} from '../../lambda/authorizer';
+import type { DecisionRecord, Telemetry } from '../../lambda/telemetry';
+import { createRevocationTable, LocalDynamoDb } from './dynamodb';
+import { JwksServer } from './jwks-server';
+import { AUDIENCE, generateTestKey, ISSUER, type TestKey } from './tokens';
+
+export class RecordingTelemetry implements Telemetry {
+  readonly records: DecisionRecord[] = [];
+  record(record: DecisionRecord): void {
+    this.records.push(record);
+  }
+  get last(): DecisionRecord | undefined {
+    return this.records[this.records.length - 1];
+  }
+}
+
+export interface Harness {
+  readonly dynamo: LocalDynamoDb;
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly jwks: JwksServer;
+  readonly key: TestKey;
+  readonly env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Starts dynalite and a JWKS server; returns what a test needs to build handlers. */
+export async function startHarness(): Promise<Harness> {
+  const dynamo = await LocalDynamoDb.start();
+  const client = dynamo.client();
+  const tableName = await createRevocationTable(client);
+  const key = generateTestKey('RS256');
+  const jwks = await JwksServer.start([key.jwk]);
+  const env = {
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    JWKS_URI: jwks.uri,
+    REVOCATION_TABLE_NAME: tableName,
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+  };
+  return {
+    dynamo,
+    client,
+    tableName,
+    jwks,
+    key,
+    env,
+    async stop() {
+      client.destroy();
+      await Promise.all([dynamo.stop(), jwks.stop()]);
+    },
+  };
+}
+
+export interface BuiltHandler {
+  readonly handler: AuthorizerHandler;
+  readonly deps: AuthorizerDeps;
+  readonly config: AuthorizerConfig;
+  readonly telemetry: RecordingTelemetry;
+}
+
+/** A fresh "container": its own config, verifier, cache and DynamoDB client. */
+export function buildHandler(
+  env: Record<string, string>,
+  options: { now?: () => number } = {},
+): BuiltHandler {
+  const config = loadConfig(env);
+  const telemetry = new RecordingTelemetry();
+  const deps = createProductionDeps(config, { telemetry, now: options.now });
+  return { handler: createHandler(deps), deps, config, telemetry };
+}

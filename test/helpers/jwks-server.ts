@@ -1,0 +1,57 @@
+/**
+ * An issuer's JWKS endpoint on loopback. It counts requests and can be switched to answer
+ * with garbage, an error status, or nothing at all, to test how the authorizer copes.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type JwksMode = 'ok' | 'garbage' | 'status-500' | 'hang';
+
+export class JwksServer {
+  requests = 0;
+  mode: JwksMode = 'ok';
+  private keys: Record<string, string>[];
+  private readonly server: Server;
+
+  private constructor(keys: Record<string, string>[]) {
+    this.keys = keys;
+    this.server = createServer((request, response) => {
+      this.requests += 1;
+      switch (this.mode) {
+        case 'hang':
+          request.socket.setTimeout(0);
+          return; // never answers; closed when the server stops
+        case 'garbage':
+          response.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": 42');
+          return;
+        case 'status-500':
+          response.writeHead(500).end('oops');
+          return;
+        case 'ok':
+          response
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ keys: this.keys }));
+      }
+    });
+  }
+
+  static async start(keys: Record<string, string>[]): Promise<JwksServer> {
+    const jwks = new JwksServer(keys);
+    await new Promise<void>((resolve) => jwks.server.listen(0, '127.0.0.1', resolve));
+    return jwks;
+  }
+
+  get uri(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}/.well-known/jwks.json`;
+  }
+
+  setKeys(keys: Record<string, string>[]): void {
+    this.keys = keys;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
