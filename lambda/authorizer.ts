@@ -3,6 +3,7 @@
  * check -> answer. `handler.ts` builds the real dependencies once per container; tests and the
  * local gateway build their own.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AuthorizerConfig } from './config';
 import { errorCode, TokenRejectedError } from './errors';
 import { readAuthorizerRequest, type AuthorizerRequest } from './authorizer-request';
@@ -74,8 +75,10 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
 }
 
 export interface ProductionDepsOptions {
-  /** Replaces the DynamoDB store (the local gateway's tests use this to inject faults). */
+  /** Replaces the DynamoDB store. */
   readonly store?: RevocationStore;
+  /** The client of the DynamoDB store; by default one built from the settings. */
+  readonly dynamoDbClient?: DynamoDBClient;
   readonly telemetry?: Telemetry;
   /** Clock in milliseconds (tests pin it). */
   readonly now?: () => number;
@@ -89,7 +92,7 @@ export function createProductionDeps(
   const store =
     options.store ??
     new DynamoDbRevocationStore({
-      client: createDynamoDbClient(config),
+      client: options.dynamoDbClient ?? createDynamoDbClient(config),
       tableName: config.revocationTableName,
       timeoutMs: config.storeTimeoutMs,
       now: options.now,

@@ -11,6 +11,7 @@ import {
   type AuthorizerHandler,
 } from '../../lambda/authorizer';
 import type { DecisionRecord, Telemetry } from '../../lambda/telemetry';
+import { createDynamoDbClient } from '../../lambda/revocation-store';
 import { createRevocationTable, LocalDynamoDb } from './dynamodb';
 import { JwksServer } from './jwks-server';
 import { AUDIENCE, generateTestKey, ISSUER, type TestKey } from './tokens';
@@ -59,10 +60,13 @@ export async function startHarness(): Promise<Harness> {
     env,
     async stop() {
       client.destroy();
+      for (const built of builtClients.splice(0)) built.destroy();
       await Promise.all([dynamo.stop(), jwks.stop()]);
     },
   };
 }
+
+const builtClients: DynamoDBClient[] = [];
 
 export interface BuiltHandler {
   readonly handler: AuthorizerHandler;
@@ -78,6 +82,8 @@ export function buildHandler(
 ): BuiltHandler {
   const config = loadConfig(env);
   const telemetry = new RecordingTelemetry();
-  const deps = createProductionDeps(config, { telemetry, now: options.now });
+  const dynamoDbClient = createDynamoDbClient(config);
+  builtClients.push(dynamoDbClient);
+  const deps = createProductionDeps(config, { telemetry, now: options.now, dynamoDbClient });
   return { handler: createHandler(deps), deps, config, telemetry };
 }
