@@ -7,13 +7,12 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AuthorizerConfig } from './config';
 import { errorCode, TokenRejectedError } from './errors';
 import { readAuthorizerRequest, type AuthorizerRequest } from './authorizer-request';
+import { allowResponse, denyResponse, toThrownError, type AuthorizerResponse } from './responses';
 import {
-  allowResponse,
-  denyResponse,
-  toThrownError,
-  type AuthorizerResponse,
-} from './responses';
-import { DynamoDbRevocationStore, createDynamoDbClient, type RevocationStore } from './revocation-store';
+  DynamoDbRevocationStore,
+  createDynamoDbClient,
+  type RevocationStore,
+} from './revocation-store';
 import { RevocationChecker } from './revocation-checker';
 import { PowertoolsTelemetry, type Telemetry } from './telemetry';
 import { createTokenVerifier, type TokenVerifier, type VerifiedToken } from './token-verifier';

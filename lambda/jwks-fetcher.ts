@@ -52,7 +52,10 @@ export class JwksFetcher implements Fetcher {
   private async fetchLoopback(uri: string): Promise<ArrayBuffer> {
     let response: Response;
     try {
-      response = await fetch(uri, { signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error' });
+      response = await fetch(uri, {
+        signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: 'error',
+      });
     } catch (error) {
       throw new FetchError(uri, error instanceof Error ? error.message : String(error));
     }

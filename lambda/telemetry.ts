@@ -51,7 +51,10 @@ export class PowertoolsTelemetry implements Telemetry {
     this.logger = options.logger ?? new Logger({ serviceName: 'jwt-revocation-authorizer' });
     this.metrics =
       options.metrics ??
-      new Metrics({ namespace: 'JwtRevocationAuthorizer', serviceName: 'jwt-revocation-authorizer' });
+      new Metrics({
+        namespace: 'JwtRevocationAuthorizer',
+        serviceName: 'jwt-revocation-authorizer',
+      });
   }
 
   record(record: DecisionRecord): void {

@@ -202,7 +202,7 @@ function translateVerifyError(error: unknown): Error {
   }
   for (const [errorClass, code] of REJECTIONS) {
     if (error instanceof errorClass) {
-      return new TokenRejectedError(code, (error as Error).message, { cause: error });
+      return new TokenRejectedError(code, error.message, { cause: error });
     }
   }
   if (error instanceof JwtBaseError) {

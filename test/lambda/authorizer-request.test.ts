@@ -27,11 +27,13 @@ describe('readAuthorizerRequest', () => {
       token: 'a.b.c',
       resourceArn: REST_METHOD_ARN,
     });
-    expect(readAuthorizerRequest(restRequestEvent({ aUtHoRiZaTiOn: 'Bearer a.b.c' }), MAX)).toEqual({
-      kind: 'rest-request',
-      token: 'a.b.c',
-      resourceArn: REST_METHOD_ARN,
-    });
+    expect(readAuthorizerRequest(restRequestEvent({ aUtHoRiZaTiOn: 'Bearer a.b.c' }), MAX)).toEqual(
+      {
+        kind: 'rest-request',
+        token: 'a.b.c',
+        resourceArn: REST_METHOD_ARN,
+      },
+    );
     expect(readAuthorizerRequest(httpV2Event({ authorization: 'bearer  a.b.c ' }), MAX)).toEqual({
       kind: 'http-v2',
       token: 'a.b.c',
@@ -40,14 +42,24 @@ describe('readAuthorizerRequest', () => {
   });
 
   it('reads a REQUEST event that has only multiValueHeaders, or null headers', () => {
-    const event = { ...restRequestEvent({}), headers: null, multiValueHeaders: { Authorization: ['Bearer x.y.z'] } };
+    const event = {
+      ...restRequestEvent({}),
+      headers: null,
+      multiValueHeaders: { Authorization: ['Bearer x.y.z'] },
+    };
 
     expect(readAuthorizerRequest(event, MAX).token).toBe('x.y.z');
   });
 
   it('accepts the same value repeated, refuses two different ones', () => {
-    const same = restRequestEvent({ Authorization: 'Bearer a.b.c' }, { authorization: ['Bearer a.b.c'] });
-    const different = restRequestEvent({ Authorization: 'Bearer a.b.c' }, { Authorization: ['Bearer a.b.c', 'Bearer d.e.f'] });
+    const same = restRequestEvent(
+      { Authorization: 'Bearer a.b.c' },
+      { authorization: ['Bearer a.b.c'] },
+    );
+    const different = restRequestEvent(
+      { Authorization: 'Bearer a.b.c' },
+      { Authorization: ['Bearer a.b.c', 'Bearer d.e.f'] },
+    );
 
     expect(readAuthorizerRequest(same, MAX).token).toBe('a.b.c');
     expect(rejection(different)).toBe('MALFORMED_HEADER');
@@ -65,7 +77,10 @@ describe('readAuthorizerRequest', () => {
     [restTokenEvent('Bearer a.b.c\nX-Injected: 1'), 'MALFORMED_HEADER'],
     [restTokenEvent('Bearer a+b/c'), 'MALFORMED_HEADER'],
     [restTokenEvent(`Bearer ${'a'.repeat(MAX + 100)}`), 'TOKEN_TOO_LARGE'],
-    [httpV2Event({ Authorization: 'Bearer a.b.c', authorization: 'Bearer d.e.f' }), 'MALFORMED_HEADER'],
+    [
+      httpV2Event({ Authorization: 'Bearer a.b.c', authorization: 'Bearer d.e.f' }),
+      'MALFORMED_HEADER',
+    ],
   ])('refuses %j as %s', (event, code) => {
     expect(rejection(event)).toBe(code);
   });
@@ -73,9 +88,18 @@ describe('readAuthorizerRequest', () => {
   it.each([
     [null, 'plain error: authorizer event is not an object'],
     ['TOKEN', 'plain error: authorizer event is not an object'],
-    [{ type: 'OTHER' }, 'plain error: authorizer event is not a REST TOKEN, REST REQUEST or HTTP API 2.0 event'],
-    [{ type: 'TOKEN', authorizationToken: 'Bearer a.b.c' }, 'plain error: authorizer event has no methodArn'],
-    [{ version: '2.0', headers: { authorization: 'Bearer a.b.c' } }, 'plain error: authorizer event has no routeArn'],
+    [
+      { type: 'OTHER' },
+      'plain error: authorizer event is not a REST TOKEN, REST REQUEST or HTTP API 2.0 event',
+    ],
+    [
+      { type: 'TOKEN', authorizationToken: 'Bearer a.b.c' },
+      'plain error: authorizer event has no methodArn',
+    ],
+    [
+      { version: '2.0', headers: { authorization: 'Bearer a.b.c' } },
+      'plain error: authorizer event has no routeArn',
+    ],
   ])('treats %j as a wiring mistake (500), not as a bad token', (event, message) => {
     expect(rejection(event)).toBe(message);
   });

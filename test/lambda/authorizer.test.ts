@@ -141,7 +141,10 @@ describe('Deny (403) for a revoked token', () => {
       httpV2Event({ authorization: bearer(signJwt(harness.key, claims)) }),
     );
 
-    expect(response).toEqual({ isAuthorized: false, context: { jti: claims.jti, reason: 'revoked' } });
+    expect(response).toEqual({
+      isAuthorized: false,
+      context: { jti: claims.jti, reason: 'revoked' },
+    });
   });
 
   it.each([
@@ -167,7 +170,9 @@ describe('Deny (403) for a revoked token', () => {
     await revoke(nfc);
 
     const effect = async (jti: string): Promise<unknown> => {
-      const response = await handler(restTokenEvent(bearer(signJwt(harness.key, goodClaims({ jti })))));
+      const response = await handler(
+        restTokenEvent(bearer(signJwt(harness.key, goodClaims({ jti })))),
+      );
       return (response as { policyDocument: { Statement: [{ Effect: string }] } }).policyDocument
         .Statement[0].Effect;
     };
@@ -305,7 +310,10 @@ describe('Unauthorized (401)', () => {
     const two = signJwt(harness.key, goodClaims());
 
     const outcome = handler(
-      restRequestEvent({ Authorization: bearer(one) }, { Authorization: [bearer(one), bearer(two)] }),
+      restRequestEvent(
+        { Authorization: bearer(one) },
+        { Authorization: [bearer(one), bearer(two)] },
+      ),
     );
 
     await expect(outcome).rejects.toThrow(/^Unauthorized$/);

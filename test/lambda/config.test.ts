@@ -66,7 +66,11 @@ describe('loadConfig', () => {
     });
 
     expect(config.issuers).toEqual([
-      { issuer: 'https://issuer.example', audience: ['api', 'admin'], jwksUri: 'https://keys.example/jwks' },
+      {
+        issuer: 'https://issuer.example',
+        audience: ['api', 'admin'],
+        jwksUri: 'https://keys.example/jwks',
+      },
     ]);
   });
 
@@ -81,7 +85,11 @@ describe('loadConfig', () => {
     });
 
     expect(config.issuers).toEqual([
-      { issuer: 'https://a.example/', audience: ['x'], jwksUri: 'https://a.example/.well-known/jwks.json' },
+      {
+        issuer: 'https://a.example/',
+        audience: ['x'],
+        jwksUri: 'https://a.example/.well-known/jwks.json',
+      },
       { issuer: 'https://b.example', audience: ['y', 'z'], jwksUri: 'https://b.example/keys' },
     ]);
   });
@@ -120,12 +128,31 @@ describe('loadConfig', () => {
       { JWKS_URI: 'http://10.0.0.1/jwks' },
       'JWT_ISSUER: JWKS URI "http://10.0.0.1/jwks" must use https (plain http is allowed on loopback only)',
     ],
-    [{ JWT_ISSUERS: '[{"issuer":"https://x"}]' }, 'JWT_ISSUERS: set either JWT_ISSUERS or JWT_ISSUER, not both'],
+    [
+      { JWT_ISSUERS: '[{"issuer":"https://x"}]' },
+      'JWT_ISSUERS: set either JWT_ISSUERS or JWT_ISSUER, not both',
+    ],
     [{ JWT_ISSUER: '', JWT_ISSUERS: '{' }, 'JWT_ISSUERS: is not valid JSON'],
-    [{ JWT_ISSUER: '', JWT_ISSUERS: '[]' }, 'JWT_ISSUERS: must be a non-empty JSON array of {issuer, audience, jwksUri?}'],
-    [{ JWT_ISSUER: '', JWT_ISSUERS: '[{"issuer":"https://x"}]' }, 'JWT_ISSUERS[0].audience: must be a non-empty string or array of strings'],
-    [{ JWT_ISSUER: '', JWT_ISSUERS: '[{"issuer":"https://x","audience":"a"},{"issuer":"https://x","audience":"b"}]' }, 'JWT_ISSUERS: issuer https://x is listed twice'],
-    [{ STORE_CONNECT_TIMEOUT_MS: '2000' }, 'STORE_CONNECT_TIMEOUT_MS: must not exceed STORE_TIMEOUT_MS'],
+    [
+      { JWT_ISSUER: '', JWT_ISSUERS: '[]' },
+      'JWT_ISSUERS: must be a non-empty JSON array of {issuer, audience, jwksUri?}',
+    ],
+    [
+      { JWT_ISSUER: '', JWT_ISSUERS: '[{"issuer":"https://x"}]' },
+      'JWT_ISSUERS[0].audience: must be a non-empty string or array of strings',
+    ],
+    [
+      {
+        JWT_ISSUER: '',
+        JWT_ISSUERS:
+          '[{"issuer":"https://x","audience":"a"},{"issuer":"https://x","audience":"b"}]',
+      },
+      'JWT_ISSUERS: issuer https://x is listed twice',
+    ],
+    [
+      { STORE_CONNECT_TIMEOUT_MS: '2000' },
+      'STORE_CONNECT_TIMEOUT_MS: must not exceed STORE_TIMEOUT_MS',
+    ],
     [{ JWT_CLOCK_SKEW_SECONDS: '-1' }, 'JWT_CLOCK_SKEW_SECONDS: -1 is outside 0..300'],
     [{ CACHE_MAX_ENTRIES: '1.5' }, 'CACHE_MAX_ENTRIES: "1.5" is not a whole number'],
   ])('refuses %p', (overrides, problem) => {
@@ -134,9 +161,9 @@ describe('loadConfig', () => {
 
   it('allows plain http JWKS on loopback only', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '[::1]']) {
-      expect(loadConfig({ ...minimal, JWKS_URI: `http://${host}:9999/jwks` }).issuers[0]?.jwksUri).toBe(
-        `http://${host}:9999/jwks`,
-      );
+      expect(
+        loadConfig({ ...minimal, JWKS_URI: `http://${host}:9999/jwks` }).issuers[0]?.jwksUri,
+      ).toBe(`http://${host}:9999/jwks`);
     }
   });
 

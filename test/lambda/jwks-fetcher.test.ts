@@ -56,7 +56,9 @@ describe('JwksFetcher', () => {
 
   it('follows no redirect, and refuses error statuses and oversized bodies', async () => {
     await expect(fetcher('/redirect').fetch(`${base}/redirect`)).rejects.toThrow();
-    await expect(fetcher('/missing').fetch(`${base}/missing`)).rejects.toThrow(/Status code is 404/);
+    await expect(fetcher('/missing').fetch(`${base}/missing`)).rejects.toThrow(
+      /Status code is 404/,
+    );
     await expect(fetcher('/big').fetch(`${base}/big`)).rejects.toThrow(/larger than 1024 bytes/);
   });
 });

@@ -14,7 +14,7 @@ function verified(claims: Record<string, unknown> = {}): VerifiedToken {
   return {
     iss: all.iss,
     jti: all.jti,
-    sub: all.sub as string | undefined,
+    sub: all.sub,
     exp: all.exp,
     iat: undefined,
     revocationKey: 'k',
@@ -40,12 +40,14 @@ describe('stageWideArn', () => {
     expect(stageWideArn(arn)).toBe(expected);
   });
 
-  it.each(['', 'not-an-arn', 'arn:aws:lambda:eu-west-1:1:function/x', 'arn:aws:execute-api:r:1:api'])(
-    'refuses %p',
-    (arn) => {
-      expect(() => stageWideArn(arn)).toThrow(/malformed/);
-    },
-  );
+  it.each([
+    '',
+    'not-an-arn',
+    'arn:aws:lambda:eu-west-1:1:function/x',
+    'arn:aws:execute-api:r:1:api',
+  ])('refuses %p', (arn) => {
+    expect(() => stageWideArn(arn)).toThrow(/malformed/);
+  });
 });
 
 describe('tokenContext', () => {

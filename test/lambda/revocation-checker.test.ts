@@ -25,7 +25,9 @@ class MemoryStore implements RevocationStore {
 
 const START = 1_800_000_000_000;
 
-function setup(options: { notRevokedTtlSeconds?: number; maxEntries?: number; maxBytes?: number } = {}) {
+function setup(
+  options: { notRevokedTtlSeconds?: number; maxEntries?: number; maxBytes?: number } = {},
+) {
   const store = new MemoryStore();
   const clock = { now: START };
   const checker = new RevocationChecker({
@@ -97,7 +99,10 @@ describe('RevocationChecker', () => {
 
     clock.now += 61_000;
 
-    expect(await checker.check(token('a', 3600))).toMatchObject({ revoked: false, source: 'store' });
+    expect(await checker.check(token('a', 3600))).toMatchObject({
+      revoked: false,
+      source: 'store',
+    });
   });
 
   it('does not cache with NOT_REVOKED_TTL_SECONDS=0', async () => {
@@ -123,8 +128,12 @@ describe('RevocationChecker', () => {
     store.delayMs = 20;
     store.failNext = 1;
 
-    const failed = await Promise.allSettled(Array.from({ length: 50 }, () => checker.check(token('a'))));
-    const succeeded = await Promise.all(Array.from({ length: 50 }, () => checker.check(token('b'))));
+    const failed = await Promise.allSettled(
+      Array.from({ length: 50 }, () => checker.check(token('a'))),
+    );
+    const succeeded = await Promise.all(
+      Array.from({ length: 50 }, () => checker.check(token('b'))),
+    );
 
     expect(failed.every((result) => result.status === 'rejected')).toBe(true);
     expect(succeeded.every((result) => result.revoked === false)).toBe(true);
@@ -134,7 +143,8 @@ describe('RevocationChecker', () => {
   it('stays within its entry bound with 100 000 distinct jtis', async () => {
     const { checker } = setup({ maxEntries: 10_000 });
 
-    for (let i = 0; i < 100_000; i += 1) await checker.check(token(`t#17#https://issuer.example#jti-${i}`));
+    for (let i = 0; i < 100_000; i += 1)
+      await checker.check(token(`t#17#https://issuer.example#jti-${i}`));
 
     expect(checker.size).toBe(10_000);
   });

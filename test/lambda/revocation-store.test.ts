@@ -6,11 +6,19 @@ describe('revocationInForce', () => {
 
   it.each([
     ['no item', undefined, undefined],
-    ['an item whose ttl is ahead', { pk: { S: 'k' }, ttl: { N: String(now + 1) } }, { until: now + 1 }],
+    [
+      'an item whose ttl is ahead',
+      { pk: { S: 'k' }, ttl: { N: String(now + 1) } },
+      { until: now + 1 },
+    ],
     ['an item whose ttl has passed', { pk: { S: 'k' }, ttl: { N: String(now) } }, undefined],
     ['an item without ttl', { pk: { S: 'k' } }, { until: undefined }],
     ['an item whose ttl is a string', { pk: { S: 'k' }, ttl: { S: '1' } }, { until: undefined }],
-    ['an item whose ttl is not a number', { pk: { S: 'k' }, ttl: { N: 'NaN' } }, { until: undefined }],
+    [
+      'an item whose ttl is not a number',
+      { pk: { S: 'k' }, ttl: { N: 'NaN' } },
+      { until: undefined },
+    ],
     ['an empty item', {}, { until: undefined }],
   ])('reads %s', (_name, item, expected) => {
     expect(revocationInForce(item, now)).toEqual(expected);
@@ -31,7 +39,9 @@ describe('withDeadline', () => {
       'lookup',
     );
 
-    await expect(outcome).rejects.toThrow(new StoreUnavailableError('lookup timed out after 50 ms'));
+    await expect(outcome).rejects.toThrow(
+      new StoreUnavailableError('lookup timed out after 50 ms'),
+    );
     expect(signal?.aborted).toBe(true);
     expect(performance.now() - started).toBeLessThan(2000);
   });

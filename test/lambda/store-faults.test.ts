@@ -31,10 +31,12 @@ function envFor(endpoint: string): Record<string, string> {
   };
 }
 
-async function timed<T>(work: Promise<T>): Promise<{ outcome: PromiseSettledResult<T>; ms: number }> {
+async function timed<T>(
+  work: Promise<T>,
+): Promise<{ outcome: PromiseSettledResult<T>; ms: number }> {
   const started = performance.now();
   const [outcome] = await Promise.allSettled([work]);
-  return { outcome: outcome!, ms: performance.now() - started };
+  return { outcome: outcome, ms: performance.now() - started };
 }
 
 function expectFailClosed(outcome: PromiseSettledResult<unknown>): void {
@@ -66,7 +68,10 @@ describe.each<ProxyMode>(['hang', 'throttle', 'status-500', 'access-denied', 'ga
 
       expectFailClosed(failed.outcome);
       expect(failed.ms).toBeLessThan(DEADLINE_MS);
-      expect(telemetry.records[0]).toMatchObject({ decision: 'error', reason: 'STORE_UNAVAILABLE' });
+      expect(telemetry.records[0]).toMatchObject({
+        decision: 'error',
+        reason: 'STORE_UNAVAILABLE',
+      });
       expect(recovered).toMatchObject({ policyDocument: { Statement: [{ Effect: 'Allow' }] } });
     });
 
@@ -128,8 +133,14 @@ it('never answers wrongly while DynamoDB flaps during traffic', async () => {
         ...ttlValue(Math.floor(Date.now() / 1000) + 3600),
       });
       const calls = [
-        ...Array.from({ length: 3 }, () => ({ token: signJwt(harness.key, revoked), revoked: true })),
-        ...Array.from({ length: 3 }, () => ({ token: signJwt(harness.key, goodClaims()), revoked: false })),
+        ...Array.from({ length: 3 }, () => ({
+          token: signJwt(harness.key, revoked),
+          revoked: true,
+        })),
+        ...Array.from({ length: 3 }, () => ({
+          token: signJwt(harness.key, goodClaims()),
+          revoked: false,
+        })),
       ];
       const results = await Promise.allSettled(
         calls.map(({ token }) => handler(restTokenEvent(bearer(token)))),
@@ -138,9 +149,13 @@ it('never answers wrongly while DynamoDB flaps during traffic', async () => {
         const expected = calls[index]!.revoked ? 'Deny' : 'Allow';
         if (result.status === 'fulfilled') {
           answered += 1;
-          const effect = JSON.stringify(result.value).includes('"Effect":"Allow"') ? 'Allow' : 'Deny';
+          const effect = JSON.stringify(result.value).includes('"Effect":"Allow"')
+            ? 'Allow'
+            : 'Deny';
           if (effect !== expected) wrong.push(`${mode}: ${effect} instead of ${expected}`);
-        } else if (String(result.reason) !== 'Error: Authorizer failed closed (STORE_UNAVAILABLE)') {
+        } else if (
+          String(result.reason) !== 'Error: Authorizer failed closed (STORE_UNAVAILABLE)'
+        ) {
           wrong.push(`${mode}: ${String(result.reason)}`);
         } else if (mode === 'pass') {
           wrong.push('pass: failed although the store was up');

@@ -59,8 +59,19 @@ describe('PowertoolsTelemetry', () => {
 
     const log = documents.find((document) => document.message === 'authorizer decision');
     const emf = documents.find((document) => '_aws' in document);
-    expect(log).toMatchObject({ level: 'INFO', decision: 'deny', reason: 'REVOKED', jti: 'j-1', cache: 'miss' });
-    expect(emf).toMatchObject({ Deny: 1, CacheMiss: 1, StoreLatency: 4.2, service: 'test-authorizer' });
+    expect(log).toMatchObject({
+      level: 'INFO',
+      decision: 'deny',
+      reason: 'REVOKED',
+      jti: 'j-1',
+      cache: 'miss',
+    });
+    expect(emf).toMatchObject({
+      Deny: 1,
+      CacheMiss: 1,
+      StoreLatency: 4.2,
+      service: 'test-authorizer',
+    });
   });
 
   it('keeps allows at DEBUG, so the default INFO level writes only the metrics', () => {

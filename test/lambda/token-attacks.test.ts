@@ -51,13 +51,16 @@ function unsigned(head: unknown, payload: unknown, sig = ''): string {
 }
 
 describe('signature and algorithm', () => {
-  it.each(['none', 'NONE', 'None', 'nOnE'])('refuses alg "%s" with an empty signature', async (alg) => {
-    const built = buildHandler(harness.env);
+  it.each(['none', 'NONE', 'None', 'nOnE'])(
+    'refuses alg "%s" with an empty signature',
+    async (alg) => {
+      const built = buildHandler(harness.env);
 
-    const token = unsigned({ alg, kid: harness.key.kid, typ: 'JWT' }, goodClaims());
+      const token = unsigned({ alg, kid: harness.key.kid, typ: 'JWT' }, goodClaims());
 
-    expect(await effectOf(built, token)).toBe('Unauthorized');
-  });
+      expect(await effectOf(built, token)).toBe('Unauthorized');
+    },
+  );
 
   it('refuses HS256 signed with the issuer public key as PEM or as JWK (algorithm confusion)', async () => {
     const built = buildHandler(harness.env);
@@ -95,8 +98,12 @@ describe('signature and algorithm', () => {
     const bytes = Buffer.from(sig, 'base64url');
     bytes[10] = (bytes[10] ?? 0) ^ 0x01;
 
-    expect(await effectOf(built, `${head}.${body}.${bytes.toString('base64url')}`)).toBe('Unauthorized');
-    expect(await effectOf(built, `${head}.${body}.${sig.slice(0, sig.length / 2)}`)).toBe('Unauthorized');
+    expect(await effectOf(built, `${head}.${body}.${bytes.toString('base64url')}`)).toBe(
+      'Unauthorized',
+    );
+    expect(await effectOf(built, `${head}.${body}.${sig.slice(0, sig.length / 2)}`)).toBe(
+      'Unauthorized',
+    );
     expect(await effectOf(built, `${head}.${body}.`)).toBe('Unauthorized');
     expect(await effectOf(built, `${head}.${body}`)).toBe('Unauthorized');
     expect(await effectOf(built, good)).toBe('Allow');
@@ -160,13 +167,20 @@ describe('signature and algorithm', () => {
   it('fetches the JWKS at most once per cooldown during a burst of unknown kids', async () => {
     const jwks = await JwksServer.start([harness.key.jwk]);
     try {
-      const built = buildHandler({ ...harness.env, JWKS_URI: jwks.uri, JWKS_COOLDOWN_SECONDS: '60' });
+      const built = buildHandler({
+        ...harness.env,
+        JWKS_URI: jwks.uri,
+        JWKS_COOLDOWN_SECONDS: '60',
+      });
       expect(await effectOf(built, signJwt(harness.key, goodClaims()))).toBe('Allow');
       expect(jwks.requests).toBe(1);
 
       const outcomes = await Promise.all(
         Array.from({ length: 50 }, (_, index) =>
-          effectOf(built, signJwt(harness.key, goodClaims(), header(harness.key, { kid: `rotated-${index}` }))),
+          effectOf(
+            built,
+            signJwt(harness.key, goodClaims(), header(harness.key, { kid: `rotated-${index}` })),
+          ),
         ),
       );
 
@@ -253,7 +267,10 @@ describe('claims', () => {
   it('refuses a token at its exp instant: exp must be strictly in the future', async () => {
     const pinned = Date.now();
     const exp = Math.floor(pinned / 1000) + 600;
-    const built = buildHandler({ ...harness.env, JWT_CLOCK_SKEW_SECONDS: '0' }, { now: () => exp * 1000 });
+    const built = buildHandler(
+      { ...harness.env, JWT_CLOCK_SKEW_SECONDS: '0' },
+      { now: () => exp * 1000 },
+    );
 
     expect(await effectOf(built, signJwt(harness.key, goodClaims({ exp })))).toBe('Unauthorized');
     expect(built.telemetry.last?.reason).toBe('EXPIRED');
@@ -298,7 +315,11 @@ describe('claims', () => {
   it('refuses a token above the size cap before decoding it', async () => {
     const jwks = await JwksServer.start([harness.key.jwk]);
     try {
-      const built = buildHandler({ ...harness.env, JWKS_URI: jwks.uri, JWT_MAX_TOKEN_BYTES: '2048' });
+      const built = buildHandler({
+        ...harness.env,
+        JWKS_URI: jwks.uri,
+        JWT_MAX_TOKEN_BYTES: '2048',
+      });
 
       const token = signJwt(harness.key, goodClaims({ padding: 'x'.repeat(4000) }));
 
@@ -334,12 +355,20 @@ describe('claims', () => {
       JWT_AUDIENCE_CLAIM: 'client_id',
     });
 
-    expect(await effectOf(built, signJwt(harness.key, goodClaims({ aud: undefined })))).toBe('Allow');
+    expect(await effectOf(built, signJwt(harness.key, goodClaims({ aud: undefined })))).toBe(
+      'Allow',
+    );
     expect(
-      await effectOf(built, signJwt(harness.key, goodClaims({ aud: undefined, client_id: 'other' }))),
+      await effectOf(
+        built,
+        signJwt(harness.key, goodClaims({ aud: undefined, client_id: 'other' })),
+      ),
     ).toBe('Unauthorized');
     expect(
-      await effectOf(built, signJwt(harness.key, goodClaims({ aud: undefined, client_id: undefined }))),
+      await effectOf(
+        built,
+        signJwt(harness.key, goodClaims({ aud: undefined, client_id: undefined })),
+      ),
     ).toBe('Unauthorized');
   });
 });
@@ -364,7 +393,9 @@ describe('jti', () => {
     const jti = `${Date.now()}${Math.floor(Math.random() * 1e6)}`;
     const built = buildHandler(harness.env);
 
-    expect(await effectOf(built, signJwt(harness.key, goodClaims({ jti: Number(jti) })))).toBe('Unauthorized');
+    expect(await effectOf(built, signJwt(harness.key, goodClaims({ jti: Number(jti) })))).toBe(
+      'Unauthorized',
+    );
     expect(await effectOf(built, signJwt(harness.key, goodClaims({ jti })))).toBe('Allow');
   });
 
@@ -375,8 +406,12 @@ describe('jti', () => {
     const tooLong = 'j'.repeat(maxJtiBytes(ISSUER) + 1);
     const multiByte = '\u00e9'.repeat(Math.floor(maxJtiBytes(ISSUER) / 2) + 1);
 
-    expect(await effectOf(built, signJwt(harness.key, goodClaims({ jti: tooLong })))).toBe('Unauthorized');
-    expect(await effectOf(built, signJwt(harness.key, goodClaims({ jti: multiByte })))).toBe('Unauthorized');
+    expect(await effectOf(built, signJwt(harness.key, goodClaims({ jti: tooLong })))).toBe(
+      'Unauthorized',
+    );
+    expect(await effectOf(built, signJwt(harness.key, goodClaims({ jti: multiByte })))).toBe(
+      'Unauthorized',
+    );
     expect(built.telemetry.last?.reason).toBe('BAD_JTI');
     expect(harness.dynamo.count('GetItem')).toBe(gets);
   });
@@ -401,8 +436,12 @@ describe('jti', () => {
       ...ttlValue(Math.floor(Date.now() / 1000) + 3600),
     });
 
-    expect(await effectOf(built, signJwt(harness.key, goodClaims({ jti: undefined, uti })))).toBe('Deny');
-    expect(await effectOf(built, signJwt(harness.key, goodClaims({ uti: newJti() })))).toBe('Allow');
+    expect(await effectOf(built, signJwt(harness.key, goodClaims({ jti: undefined, uti })))).toBe(
+      'Deny',
+    );
+    expect(await effectOf(built, signJwt(harness.key, goodClaims({ uti: newJti() })))).toBe(
+      'Allow',
+    );
     expect(await effectOf(built, signJwt(harness.key, goodClaims()))).toBe('Unauthorized');
   });
 });
