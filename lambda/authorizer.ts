@@ -46,7 +46,8 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
       const response = check.revoked ? denyResponse(input) : allowResponse(input);
       telemetry.record({
         decision: check.revoked ? 'deny' : 'allow',
-        reason: check.revoked ? 'REVOKED' : 'OK',
+        reason:
+          check.revokedBy === 'subject' ? 'SUBJECT_REVOKED' : check.revoked ? 'REVOKED' : 'OK',
         eventKind: request.kind,
         cache: check.source === 'cache' ? 'hit' : 'miss',
         storeLatencyMs: check.storeLatencyMs,
@@ -102,6 +103,7 @@ export function createProductionDeps(
     revocations: new RevocationChecker({
       store,
       notRevokedTtlSeconds: config.notRevokedTtlSeconds,
+      generationPollSeconds: config.generationPollSeconds,
       maxEntries: config.cacheMaxEntries,
       now: options.now,
     }),

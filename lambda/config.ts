@@ -40,9 +40,13 @@ export interface AuthorizerConfig {
   readonly maxTokenBytes: number;
   /** Claim that names the token for revocation. */
   readonly jtiClaim: string;
+  /** Accept tokens without the `jtiClaim`; they stay revocable per subject only. */
+  readonly allowTokensWithoutJti: boolean;
   readonly revocationTableName: string;
-  /** How long a "not revoked" answer is reused by this container. */
+  /** Longest a "not revoked" answer is reused by this container. */
   readonly notRevokedTtlSeconds: number;
+  /** How often a warm container re-reads the revocation generation; 0 turns it off. */
+  readonly generationPollSeconds: number;
   readonly cacheMaxEntries: number;
   /** Overall deadline of one revocation lookup, retries included. */
   readonly storeTimeoutMs: number;
@@ -84,8 +88,10 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
     clockSkewSeconds: read.integer('JWT_CLOCK_SKEW_SECONDS', 5, 0, 300),
     maxTokenBytes: read.integer('JWT_MAX_TOKEN_BYTES', 8192, 256, 65536),
     jtiClaim: read.optional('JTI_CLAIM') ?? 'jti',
+    allowTokensWithoutJti: read.boolean('ALLOW_TOKENS_WITHOUT_JTI', false),
     revocationTableName: read.required('REVOCATION_TABLE_NAME'),
-    notRevokedTtlSeconds: read.integer('NOT_REVOKED_TTL_SECONDS', 10, 0, 86400),
+    notRevokedTtlSeconds: read.integer('NOT_REVOKED_TTL_SECONDS', 300, 0, 86400),
+    generationPollSeconds: read.integer('GENERATION_POLL_SECONDS', 1, 0, 3600),
     cacheMaxEntries: read.integer('CACHE_MAX_ENTRIES', 100_000, 1, 10_000_000),
     storeTimeoutMs: read.integer('STORE_TIMEOUT_MS', 1000, 50, 30_000),
     storeConnectTimeoutMs: read.integer('STORE_CONNECT_TIMEOUT_MS', 300, 10, 30_000),
@@ -273,6 +279,15 @@ class SettingReader {
       return fallback;
     }
     return text as T;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const text = this.optional(name)?.toLowerCase();
+    if (text === undefined) return fallback;
+    if (text === 'true') return true;
+    if (text === 'false') return false;
+    this.problems.push(`${name}: "${text}" is not true or false`);
+    return fallback;
   }
 
   list(name: string, fallback: string): string[] {

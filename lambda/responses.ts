@@ -50,7 +50,8 @@ export function stageWideArn(resourceArn: string): string {
 
 /** Flat-string context: `sub`, `jti`, `iss`, `scope` (space-separated) and `client_id`. */
 export function tokenContext(token: VerifiedToken): AuthorizerContext {
-  const context: AuthorizerContext = { jti: token.jti, iss: token.iss };
+  const context: AuthorizerContext = { iss: token.iss };
+  if (token.jti !== undefined) context.jti = token.jti;
   if (token.sub !== undefined) context.sub = token.sub;
   const clientId = token.claims.client_id;
   if (typeof clientId === 'string') context.client_id = clientId;
@@ -80,7 +81,7 @@ function contextBytes(context: AuthorizerContext): number {
 
 export function principalId(token: VerifiedToken): string {
   const clientId = token.claims.client_id;
-  return token.sub ?? (typeof clientId === 'string' ? clientId : token.jti);
+  return token.sub ?? (typeof clientId === 'string' ? clientId : (token.jti ?? 'unknown'));
 }
 
 export interface DecisionInput {
@@ -95,7 +96,9 @@ export function allowResponse(input: DecisionInput): AuthorizerResponse {
 }
 
 export function denyResponse(input: DecisionInput): AuthorizerResponse {
-  return decision(input, false, { jti: input.token.jti, reason: 'revoked' });
+  const context: AuthorizerContext = { reason: 'revoked' };
+  if (input.token.jti !== undefined) context.jti = input.token.jti;
+  return decision(input, false, context);
 }
 
 function decision(

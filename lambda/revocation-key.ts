@@ -7,16 +7,23 @@
  * injective: two different pairs never share a key. A separator alone cannot promise that
  * (an issuer may contain the separator), so the issuer is length-prefixed:
  *
- *   t#<length of iss>#<iss>#<jti>
+ *   t#<length of iss>#<iss>#<jti>     one token
+ *   s#<length of iss>#<iss>#<sub>     every token of a subject issued before a time
+ *   g#generation                      the revocation-generation record
  *
  * where the length counts UTF-16 code units, so `decodeTokenKey` can split it back exactly.
- * The values are opaque and case-sensitive: nothing is trimmed, folded or normalised.
+ * The prefixes keep the three kinds apart. The values are opaque and case-sensitive: nothing
+ * is trimmed, folded or normalised.
  */
 
 /** DynamoDB limits a string partition key to 2048 bytes of UTF-8. */
 export const MAX_PARTITION_KEY_BYTES = 2048;
 
 const TOKEN_PREFIX = 't#';
+const SUBJECT_PREFIX = 's#';
+
+/** Key of the record writers bump after every change, so warm caches learn of it. */
+export const GENERATION_KEY = 'g#generation';
 
 export interface TokenId {
   readonly iss: string;
@@ -28,17 +35,33 @@ export function tokenKey(iss: string, jti: string): string {
   return `${TOKEN_PREFIX}${iss.length}#${iss}#${jti}`;
 }
 
+/** The table and cache key of a subject's "every token issued before T" revocation. */
+export function subjectKey(iss: string, sub: string): string {
+  return `${SUBJECT_PREFIX}${iss.length}#${iss}#${sub}`;
+}
+
 /** Splits a token key back into (iss, jti); `undefined` for anything that is not one. */
 export function decodeTokenKey(key: string): TokenId | undefined {
-  if (!key.startsWith(TOKEN_PREFIX)) return undefined;
-  const lengthEnd = key.indexOf('#', TOKEN_PREFIX.length);
+  const pair = decodePair(key, TOKEN_PREFIX);
+  return pair && { iss: pair[0], jti: pair[1] };
+}
+
+/** Splits a subject key back into (iss, sub); `undefined` for anything that is not one. */
+export function decodeSubjectKey(key: string): { iss: string; sub: string } | undefined {
+  const pair = decodePair(key, SUBJECT_PREFIX);
+  return pair && { iss: pair[0], sub: pair[1] };
+}
+
+function decodePair(key: string, prefix: string): [string, string] | undefined {
+  if (!key.startsWith(prefix)) return undefined;
+  const lengthEnd = key.indexOf('#', prefix.length);
   if (lengthEnd < 0) return undefined;
-  const lengthText = key.slice(TOKEN_PREFIX.length, lengthEnd);
+  const lengthText = key.slice(prefix.length, lengthEnd);
   if (!/^(0|[1-9][0-9]*)$/.test(lengthText)) return undefined;
   const issStart = lengthEnd + 1;
   const issEnd = issStart + Number(lengthText);
   if (issEnd >= key.length || key[issEnd] !== '#') return undefined;
-  return { iss: key.slice(issStart, issEnd), jti: key.slice(issEnd + 1) };
+  return [key.slice(issStart, issEnd), key.slice(issEnd + 1)];
 }
 
 /** UTF-8 bytes of a string, as DynamoDB counts them. */
@@ -60,6 +83,16 @@ export function tokenKeyProblem(iss: string, jti: string): string | undefined {
   if (!isWellFormedText(jti)) return 'jti is not well-formed Unicode';
   if (utf8Bytes(tokenKey(iss, jti)) > MAX_PARTITION_KEY_BYTES) {
     return `jti is longer than the ${maxJtiBytes(iss)} UTF-8 bytes the table key leaves for this issuer`;
+  }
+  return undefined;
+}
+
+/** Why a subject cannot be used as a key, or `undefined` when it can. */
+export function subjectKeyProblem(iss: string, sub: string): string | undefined {
+  if (sub.length === 0) return 'sub is empty';
+  if (!isWellFormedText(sub)) return 'sub is not well-formed Unicode';
+  if (utf8Bytes(subjectKey(iss, sub)) > MAX_PARTITION_KEY_BYTES) {
+    return 'sub is longer than the table key allows';
   }
   return undefined;
 }

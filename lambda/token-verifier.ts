@@ -34,19 +34,21 @@ import {
 import type { AuthorizerConfig } from './config';
 import { KeysUnavailableError, TokenRejectedError, type RejectionCode } from './errors';
 import { JwksFetcher } from './jwks-fetcher';
-import { tokenKey, tokenKeyProblem } from './revocation-key';
+import { subjectKey, subjectKeyProblem, tokenKey, tokenKeyProblem } from './revocation-key';
 
 /** A token whose signature and claims were verified. */
 export interface VerifiedToken {
   readonly iss: string;
-  /** The token's name for revocation (the configured `JTI_CLAIM`). */
-  readonly jti: string;
+  /** The token's name for revocation (the configured `JTI_CLAIM`); absent only when allowed. */
+  readonly jti: string | undefined;
   readonly sub: string | undefined;
   /** Expiry, seconds since the epoch. Always present on a verified token. */
   readonly exp: number;
   readonly iat: number | undefined;
   /** Revocation key of (iss, jti): see `revocation-key.ts`. */
-  readonly revocationKey: string;
+  readonly revocationKey: string | undefined;
+  /** Revocation key of (iss, sub), for "log out everywhere". */
+  readonly subjectKey: string | undefined;
   readonly claims: JwtPayload;
 }
 
@@ -140,23 +142,33 @@ export function createTokenVerifier(
         throw new TokenRejectedError('BAD_AUDIENCE', 'JWT client_id is not accepted');
       }
     }
+    const sub = payload.sub;
+    if (sub !== undefined) {
+      const problem = subjectKeyProblem(iss, sub);
+      if (problem !== undefined) throw new TokenRejectedError('INVALID_CLAIMS', `JWT ${problem}`);
+    }
     const jti: unknown = payload[config.jtiClaim];
     if (jti === undefined) {
-      throw new TokenRejectedError('MISSING_JTI', `JWT has no ${config.jtiClaim} claim`);
+      // Opt-in: such tokens can still be revoked per subject, so they need one.
+      if (!config.allowTokensWithoutJti || sub === undefined) {
+        throw new TokenRejectedError('MISSING_JTI', `JWT has no ${config.jtiClaim} claim`);
+      }
+    } else {
+      if (typeof jti !== 'string') {
+        throw new TokenRejectedError('BAD_JTI', `JWT ${config.jtiClaim} claim is not a string`);
+      }
+      const problem = tokenKeyProblem(iss, jti);
+      if (problem !== undefined) throw new TokenRejectedError('BAD_JTI', `JWT ${problem}`);
     }
-    if (typeof jti !== 'string') {
-      throw new TokenRejectedError('BAD_JTI', `JWT ${config.jtiClaim} claim is not a string`);
-    }
-    const problem = tokenKeyProblem(iss, jti);
-    if (problem !== undefined) throw new TokenRejectedError('BAD_JTI', `JWT ${problem}`);
     const iat: unknown = payload.iat;
     return {
       iss,
       jti,
-      sub: payload.sub,
+      sub,
       exp,
       iat: typeof iat === 'number' ? iat : undefined,
-      revocationKey: tokenKey(iss, jti),
+      revocationKey: jti === undefined ? undefined : tokenKey(iss, jti),
+      subjectKey: sub === undefined ? undefined : subjectKey(iss, sub),
       claims: payload,
     };
   }

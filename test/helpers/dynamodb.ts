@@ -11,13 +11,9 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  PutItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from '../../lambda/revocation-store';
+import { ensureRevocationTable } from '../../local/revocation-table';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -68,14 +64,7 @@ let tableCounter = 0;
 /** Creates a revocation table with the project's key schema; returns its name. */
 export async function createRevocationTable(client: DynamoDBClient): Promise<string> {
   const tableName = `revocations-${process.pid}-${++tableCounter}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: PARTITION_KEY, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: PARTITION_KEY, KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await ensureRevocationTable(client, tableName);
   return tableName;
 }
 

@@ -18,6 +18,7 @@ function verified(claims: Record<string, unknown> = {}): VerifiedToken {
     exp: all.exp,
     iat: undefined,
     revocationKey: 'k',
+    subjectKey: 's',
     claims: all,
   };
 }

@@ -1,0 +1,125 @@
+/**
+ * `npm start`: runs local mode until Ctrl-C. See `server.ts`.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import type { EventKind } from '../lambda/authorizer-request';
+import { EVENT_KINDS } from './gateway';
+import { parsePort, startLocalServer, type LocalServer } from './server';
+import { localDataDir } from './state';
+
+const USAGE = `Usage: npm start -- [options]
+
+Runs the authorizer locally: an embedded DynamoDB, a dev issuer and a local API Gateway
+with a protected demo route, GET /hello.
+
+Options:
+  --event <kind>     event API Gateway sends the authorizer: rest-token (default),
+                     rest-request or http-v2
+  --port <port>      port of the local gateway (default: PORT or 3000)
+  --data-dir <dir>   where revocations and the dev issuer key are kept
+                     (default: LOCAL_DATA_DIR or .local)
+  --in-memory        keep revocations in memory only (nothing survives a restart)
+  -h, --help         show this help
+
+Every setting of the Lambda (README, Settings) is read from the environment too.`;
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        event: { type: 'string' },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'in-memory': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const eventKind = (args.event ?? 'rest-token') as EventKind;
+  if (!EVENT_KINDS.includes(eventKind)) {
+    process.stderr.write(`--event: "${args.event}" is not one of ${EVENT_KINDS.join(', ')}\n`);
+    return 2;
+  }
+  const dataDir = args['data-dir'] ? resolve(args['data-dir']) : localDataDir();
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+  let server: LocalServer;
+  try {
+    server = await startLocalServer({
+      env: process.env,
+      dataDir,
+      inMemory: args['in-memory'] ?? false,
+      eventKind,
+      port: args.port !== undefined ? parsePort(args.port) : undefined,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+  } catch (error) {
+    process.stderr.write(`npm start: ${(error as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(banner(server, eventKind, args['in-memory'] ?? false, dataDir));
+
+  await new Promise<void>((done) => {
+    let stopping = false;
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write('\nStopping: closing the gateway and flushing the store...\n');
+      server.close().then(done, (error: unknown) => {
+        process.stderr.write(`error while stopping: ${String(error)}\n`);
+        done();
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}
+
+function banner(
+  server: LocalServer,
+  eventKind: string,
+  inMemory: boolean,
+  dataDir: string,
+): string {
+  const { state } = server;
+  const store = server.embeddedStore
+    ? `embedded DynamoDB at ${state.dynamoDbEndpoint} (${inMemory ? 'in memory' : `data in ${dataDir}`})`
+    : `DynamoDB at ${state.dynamoDbEndpoint}`;
+  const mint = state.devIssuer
+    ? 'TOKEN=$(npx jti token --sub alice --scope "orders:read")'
+    : 'TOKEN=<an access token from your identity provider>';
+  return `
+JWT revocation authorizer, local mode
+  gateway   ${server.url}  (GET /hello behind the authorizer, ${eventKind} events)
+  issuer    ${state.issuer}${state.devIssuer ? '  (dev issuer)' : ''}
+  audience  ${state.audience}
+  store     ${store}, table ${state.tableName}
+
+Try it:
+  ${mint}
+  curl -i ${server.url}/hello -H "Authorization: Bearer $TOKEN"     # 200
+  npx jti revoke "$TOKEN"
+  curl -i ${server.url}/hello -H "Authorization: Bearer $TOKEN"     # 403
+  curl -i ${server.url}/hello -H "Authorization: Bearer not-a-jwt"  # 401
+
+Ctrl-C stops.
+`;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`npm start: ${String(error)}\n`);
+    process.exit(1);
+  },
+);

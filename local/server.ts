@@ -1,0 +1,209 @@
+/**
+ * Local mode: the whole system in one process, on loopback, with no AWS account and no Docker.
+ * - an embedded DynamoDB (dynalite), or the one `AWS_ENDPOINT_URL_DYNAMODB` names;
+ * - a dev issuer (signing key kept in the data folder, JWKS served here), unless `JWT_ISSUER`
+ *   or `JWT_ISSUERS` names a real one;
+ * - a local API Gateway on `PORT` with a demo route `GET /hello` behind the real authorizer.
+ * The authorizer reads the same settings as the Lambda, through the same loader.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createHandler, createProductionDeps, type AuthorizerHandler } from '../lambda/authorizer';
+import type { EventKind } from '../lambda/authorizer-request';
+import { isLoopbackHost, loadConfig, type AuthorizerConfig } from '../lambda/config';
+import { createDynamoDbClient } from '../lambda/revocation-store';
+import { DEV_AUDIENCE, devJwks, loadOrCreateDevKey } from './dev-issuer';
+import { EmbeddedDynamoDb } from './embedded-dynamodb';
+import { createGatewayListener, sendJson, type ProtectedRoute, type Route } from './gateway';
+import { ensureRevocationTable } from './revocation-table';
+import { removeState, writeState, type LocalState } from './state';
+
+export const DEFAULT_TABLE_NAME = 'jwt-revocations';
+/** Credentials for a local DynamoDB, which checks none. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export interface LocalServerOptions {
+  /** Settings, as environment variables (the Lambda's plus PORT, HOST). */
+  readonly env: NodeJS.ProcessEnv;
+  readonly dataDir: string;
+  /** Keep revocations in memory only. */
+  readonly inMemory?: boolean;
+  readonly eventKind?: EventKind;
+  /** Overrides PORT; 0 picks a free port. */
+  readonly port?: number;
+  /** Port of the embedded DynamoDB; 0 (default) picks a free one. */
+  readonly dynamoDbPort?: number;
+  /** Extra routes behind the authorizer, by `METHOD /path`. */
+  readonly protectedRoutes?: Readonly<Record<string, ProtectedRoute>>;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalServer {
+  readonly url: string;
+  readonly port: number;
+  readonly state: LocalState;
+  readonly config: AuthorizerConfig;
+  /** The embedded DynamoDB, when one runs (not with `AWS_ENDPOINT_URL_DYNAMODB`). */
+  readonly embeddedStore: EmbeddedDynamoDb | undefined;
+  readonly dynamoDbClient: DynamoDBClient;
+  close(): Promise<void>;
+}
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const env = options.env;
+  const log = options.log ?? (() => undefined);
+  const port = options.port ?? parsePort(env.PORT ?? '3000');
+  const host = env.HOST ?? '127.0.0.1';
+  const eventKind = options.eventKind ?? 'rest-token';
+  const useDevIssuer = !env.JWT_ISSUER && !env.JWT_ISSUERS;
+  const devKey = useDevIssuer ? loadOrCreateDevKey(options.dataDir) : undefined;
+
+  const externalEndpoint = env.AWS_ENDPOINT_URL_DYNAMODB;
+  const embeddedStore = externalEndpoint
+    ? undefined
+    : await EmbeddedDynamoDb.start({
+        dataDir: options.inMemory ? undefined : options.dataDir,
+        port: options.dynamoDbPort ?? 0,
+      });
+
+  let handler: AuthorizerHandler | undefined;
+  const publicRoutes: Record<string, Route> = {};
+  const server = createServer(
+    createGatewayListener({
+      eventKind,
+      handler: (event) => {
+        if (!handler) throw new Error('the local server is still starting');
+        return handler(event);
+      },
+      publicRoutes,
+      protectedRoutes: { 'GET /hello': helloRoute, ...options.protectedRoutes },
+      onAuthorizerError: (error) => log(`authorizer failed closed: ${describe(error)}`),
+    }),
+  );
+  try {
+    await listen(server, port, host);
+  } catch (error) {
+    await embeddedStore?.stop();
+    throw error;
+  }
+  const actualPort = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+
+  try {
+    const issuer = `http://127.0.0.1:${actualPort}`;
+    const settings: NodeJS.ProcessEnv = {
+      ...env,
+      ...(useDevIssuer
+        ? {
+            JWT_ISSUER: issuer,
+            JWT_AUDIENCE: env.JWT_AUDIENCE ?? DEV_AUDIENCE,
+            JWKS_URI: `${issuer}/.well-known/jwks.json`,
+          }
+        : {}),
+      REVOCATION_TABLE_NAME: env.REVOCATION_TABLE_NAME ?? DEFAULT_TABLE_NAME,
+      AWS_ENDPOINT_URL_DYNAMODB: externalEndpoint ?? embeddedStore?.endpoint,
+    };
+    const config = loadConfig(settings);
+    const dynamoDbClient = createDynamoDbClient(
+      config,
+      externalEndpoint && env.AWS_ACCESS_KEY_ID ? {} : { credentials: LOCAL_CREDENTIALS },
+    );
+    // A table is created only on a local DynamoDB; on AWS the CDK stack owns it.
+    if (isLoopbackEndpoint(settings.AWS_ENDPOINT_URL_DYNAMODB)) {
+      await ensureRevocationTable(dynamoDbClient, config.revocationTableName);
+    }
+
+    if (devKey) {
+      const jwks = JSON.stringify(devJwks(devKey));
+      publicRoutes['GET /.well-known/jwks.json'] = (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' }).end(jwks);
+      };
+      publicRoutes['GET /.well-known/openid-configuration'] = (_request, response) => {
+        sendJson(response, 200, { issuer, jwks_uri: `${issuer}/.well-known/jwks.json` });
+      };
+    }
+    handler = createHandler(createProductionDeps(config, { dynamoDbClient }));
+
+    const state: LocalState = {
+      pid: process.pid,
+      url,
+      issuer: config.issuers[0]?.issuer ?? issuer,
+      audience: config.issuers[0]?.audience[0] ?? DEV_AUDIENCE,
+      devIssuer: useDevIssuer,
+      dynamoDbEndpoint: settings.AWS_ENDPOINT_URL_DYNAMODB,
+      tableName: config.revocationTableName,
+    };
+    writeState(options.dataDir, state);
+
+    return {
+      url,
+      port: actualPort,
+      state,
+      config,
+      embeddedStore,
+      dynamoDbClient,
+      async close() {
+        removeState(options.dataDir);
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        dynamoDbClient.destroy();
+        await embeddedStore?.stop();
+      },
+    };
+  } catch (error) {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await embeddedStore?.stop();
+    throw error;
+  }
+}
+
+/** The demo API's one route: it echoes what the authorizer passed on. */
+const helloRoute: ProtectedRoute = (_request, response, authorizer) => {
+  const sub = authorizer.context.sub;
+  sendJson(response, 200, {
+    message: `Hello, ${typeof sub === 'string' ? sub : 'caller'}`,
+    principalId: authorizer.principalId,
+    authorizer: authorizer.context,
+  });
+};
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new Error(`port ${port} on ${host} is taken; choose another with PORT=<port> or --port`),
+        );
+      } else if (error.code === 'EACCES') {
+        reject(new Error(`not allowed to listen on ${host}:${port}; choose a port above 1023`));
+      } else {
+        reject(error);
+      }
+    });
+    server.listen(port, host, () => resolve());
+  });
+}
+
+function isLoopbackEndpoint(endpoint: string | undefined): boolean {
+  if (!endpoint) return false;
+  try {
+    return isLoopbackHost(new URL(endpoint).hostname);
+  } catch {
+    return false;
+  }
+}
+
+export function parsePort(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) {
+    throw new Error(`PORT: "${text}" is not a port number`);
+  }
+  return Number(text);
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  return `${error.message}${cause}`;
+}
