@@ -56,7 +56,7 @@ Exit codes: 0 done, 1 the store failed, 2 bad input.`;
 interface Command {
   readonly help: string;
   readonly options: ParseArgsConfig['options'];
-  readonly run: (context: CommandContext) => Promise<number>;
+  readonly run: (context: CommandContext) => Promise<number> | number;
 }
 
 interface CommandContext {
@@ -80,7 +80,7 @@ folder, .local by default). Prints the token alone, so TOKEN=$(npx jti token --s
       aud: { type: 'string' },
       'client-id': { type: 'string' },
     },
-    run: async ({ io, values, json, now }) => {
+    run: ({ io, values, json, now }) => {
       const sub = values.sub;
       if (typeof sub !== 'string' || !sub) throw new UsageError('--sub is required');
       const ttlSeconds = typeof values.ttl === 'string' ? parseDurationOption(values.ttl) : 900;
