@@ -87,7 +87,8 @@ export class EmbeddedDynamoDb {
   }
 }
 
-function assertWritable(dataDir: string): void {
+/** Creates the data folder if needed and makes sure it can be written, with a clear error. */
+export function assertWritable(dataDir: string): void {
   try {
     mkdirSync(dataDir, { recursive: true });
     accessSync(dataDir, constants.W_OK);

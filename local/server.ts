@@ -14,7 +14,7 @@ import type { EventKind } from '../lambda/authorizer-request';
 import { isLoopbackHost, loadConfig, type AuthorizerConfig } from '../lambda/config';
 import { createDynamoDbClient } from '../lambda/revocation-store';
 import { DEV_AUDIENCE, devJwks, loadOrCreateDevKey } from './dev-issuer';
-import { EmbeddedDynamoDb } from './embedded-dynamodb';
+import { assertWritable, EmbeddedDynamoDb } from './embedded-dynamodb';
 import { createGatewayListener, sendJson, type ProtectedRoute, type Route } from './gateway';
 import { ensureRevocationTable } from './revocation-table';
 import { removeState, writeState, type LocalState } from './state';
@@ -57,6 +57,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const host = env.HOST ?? '127.0.0.1';
   const eventKind = options.eventKind ?? 'rest-token';
   const useDevIssuer = !env.JWT_ISSUER && !env.JWT_ISSUERS;
+  // The state file (and, unless in memory, the store) lives there, with the dev issuer key.
+  assertWritable(options.dataDir);
   const devKey = useDevIssuer ? loadOrCreateDevKey(options.dataDir) : undefined;
 
   const externalEndpoint = env.AWS_ENDPOINT_URL_DYNAMODB;

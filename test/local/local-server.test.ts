@@ -1,0 +1,190 @@
+/**
+ * Local mode end to end over real HTTP: the server `npm start` runs (embedded dynalite, dev
+ * issuer, local gateway, real authorizer), tokens minted and revoked with the `jti` CLI.
+ */
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { startLocalServer, type LocalServer } from '../../local/server';
+import { GATEWAY_ANSWERS } from '../../local/gateway';
+import { eventually, get, jti, tempDataDir } from '../helpers/local';
+import { generateTestKey, signJwt } from '../helpers/tokens';
+
+// The generation poll interval is the window for a warm container (default 1 s); this bound
+// leaves room for a loaded machine. A deadline, not a speed target.
+const WINDOW_DEADLINE_MS = 5000;
+
+const baseEnv = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME });
+
+describe.each(['rest-token', 'rest-request', 'http-v2'] as const)(
+  'local mode with %s events',
+  (eventKind) => {
+    let data: ReturnType<typeof tempDataDir>;
+    let server: LocalServer;
+    let cliEnv: NodeJS.ProcessEnv;
+
+    beforeAll(async () => {
+      data = tempDataDir();
+      server = await startLocalServer({ env: baseEnv(), dataDir: data.dir, port: 0, eventKind });
+      cliEnv = { ...baseEnv(), LOCAL_DATA_DIR: data.dir };
+    });
+    afterAll(async () => {
+      await server.close();
+      data.remove();
+    });
+
+    it('answers 200 with the echoed context, then 403 once the token is revoked with the CLI', async () => {
+      const minted = await jti(['token', '--sub', 'alice', '--scope', 'orders:read'], cliEnv);
+      expect(minted).toMatchObject({ code: 0, err: '' });
+      const token = minted.out.trim();
+
+      const allowed = await get(`${server.url}/hello`, `Bearer ${token}`);
+      const revoked = await jti(['revoke', token, '--reason', 'test'], cliEnv);
+      await eventually(
+        async () => (await get(`${server.url}/hello`, `Bearer ${token}`)).status === 403,
+        WINDOW_DEADLINE_MS,
+      );
+      const denied = await get(`${server.url}/hello`, `Bearer ${token}`);
+
+      expect(allowed.status).toBe(200);
+      expect(allowed.body).toMatchObject({
+        message: 'Hello, alice',
+        authorizer: {
+          sub: 'alice',
+          scope: 'orders:read',
+          iss: server.state.issuer,
+          client_id: 'local-cli',
+        },
+      });
+      expect(revoked.code).toBe(0);
+      expect(revoked.out).toMatch(/^revoked jti /);
+      expect(denied.body).toEqual(
+        eventKind === 'http-v2'
+          ? GATEWAY_ANSWERS.httpForbidden.body
+          : GATEWAY_ANSWERS.restExplicitDeny.body,
+      );
+    });
+
+    it('answers 401 for a missing, malformed or foreign token', async () => {
+      const foreign = signJwt(generateTestKey('RS256'), {
+        iss: server.state.issuer,
+        aud: server.state.audience,
+        sub: 'mallory',
+        jti: 'forged',
+        exp: Math.floor(Date.now() / 1000) + 600,
+      });
+
+      for (const authorization of [
+        undefined,
+        'Bearer not-a-jwt',
+        'Basic YTpi',
+        `Bearer ${foreign}`,
+      ]) {
+        const answer = await get(`${server.url}/hello`, authorization);
+        expect(answer).toEqual({ status: 401, body: { message: 'Unauthorized' } });
+      }
+    });
+
+    it('answers 500 while the embedded store is down, and 200 again once it is back', async () => {
+      const token = (await jti(['token', '--sub', 'bob'], cliEnv)).out.trim();
+      await server.embeddedStore?.pause();
+
+      const down = await get(`${server.url}/hello`, `Bearer ${token}`);
+      await server.embeddedStore?.resume();
+      const back = await get(`${server.url}/hello`, `Bearer ${token}`);
+
+      expect(down).toEqual(
+        eventKind === 'http-v2'
+          ? { status: 500, body: GATEWAY_ANSWERS.httpAuthorizerError.body }
+          : { status: 500, body: GATEWAY_ANSWERS.restAuthorizerError.body },
+      );
+      expect(back.status).toBe(200);
+    });
+  },
+);
+
+describe('local mode lifecycle', () => {
+  it('keeps revocations across a restart', async () => {
+    const data = tempDataDir();
+    const cliEnv = { ...baseEnv(), LOCAL_DATA_DIR: data.dir };
+    try {
+      const first = await startLocalServer({ env: baseEnv(), dataDir: data.dir, port: 0 });
+      const port = first.port;
+      const token = (await jti(['token', '--sub', 'carol', '--ttl', '1h'], cliEnv)).out.trim();
+      expect((await jti(['revoke', token], cliEnv)).code).toBe(0);
+      await first.close();
+
+      const second = await startLocalServer({ env: baseEnv(), dataDir: data.dir, port });
+      try {
+        const answer = await get(`${second.url}/hello`, `Bearer ${token}`);
+        const status = await jti(['status', token, '--json'], cliEnv);
+
+        expect(answer.status).toBe(403);
+        expect(JSON.parse(status.out)).toMatchObject({ revoked: true });
+      } finally {
+        await second.close();
+      }
+    } finally {
+      data.remove();
+    }
+  });
+
+  it('keeps nothing with --in-memory', async () => {
+    const data = tempDataDir();
+    const cliEnv = { ...baseEnv(), LOCAL_DATA_DIR: data.dir };
+    try {
+      const first = await startLocalServer({
+        env: baseEnv(),
+        dataDir: data.dir,
+        port: 0,
+        inMemory: true,
+      });
+      const port = first.port;
+      const token = (await jti(['token', '--sub', 'dave'], cliEnv)).out.trim();
+      await jti(['revoke', token], cliEnv);
+      await first.close();
+
+      const second = await startLocalServer({
+        env: baseEnv(),
+        dataDir: data.dir,
+        port,
+        inMemory: true,
+      });
+      try {
+        expect((await get(`${second.url}/hello`, `Bearer ${token}`)).status).toBe(200);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      data.remove();
+    }
+  });
+
+  it('says clearly when the port is taken', async () => {
+    const data = tempDataDir();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await expect(startLocalServer({ env: baseEnv(), dataDir: data.dir, port })).rejects.toThrow(
+        `port ${port} on 127.0.0.1 is taken; choose another with PORT=<port> or --port`,
+      );
+    } finally {
+      blocker.close();
+      data.remove();
+    }
+  });
+
+  it('says clearly when the data folder cannot be written', async () => {
+    const data = tempDataDir();
+    const file = join(data.dir, 'a-file');
+    writeFileSync(file, 'not a folder');
+    try {
+      await expect(
+        startLocalServer({ env: baseEnv(), dataDir: join(file, 'data'), port: 0 }),
+      ).rejects.toThrow(/the data folder .* is not writable/);
+    } finally {
+      data.remove();
+    }
+  });
+});
