@@ -81,7 +81,8 @@ describe('npm start and npx jti as processes', () => {
 
       expect(minted.code).toBe(0);
       expect(allowed.status).toBe(200);
-      expect(revoked).toMatchObject({ code: 0, stdout: expect.stringMatching(/^revoked jti /) });
+      expect(revoked.code).toBe(0);
+      expect(revoked.stdout).toMatch(/^revoked jti /);
       expect(malformed.status).toBe(401);
       expect(server.output()).toContain('npx jti revoke "$TOKEN"');
       expect(existsSync(join(data.dir, 'server.json'))).toBe(true);
@@ -106,13 +107,14 @@ describe('npm start and npx jti as processes', () => {
       const bad = await run(process.execPath, [TSX, 'local/main.ts', '--event', 'soap'], {
         cwd: ROOT,
         env: childEnv(data.dir),
-      }).catch((error: { code: number; stderr: string }) => error);
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code: number; stderr: string }) => error,
+      );
 
       expect(help.stdout).toContain('--in-memory');
-      expect(bad).toMatchObject({
-        code: 2,
-        stderr: expect.stringContaining('--event: "soap" is not one of'),
-      });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--event: "soap" is not one of');
     } finally {
       data.remove();
     }
@@ -126,19 +128,11 @@ describe('npm start and npx jti as processes', () => {
       const malformed = await jtiProcess(['revoke', 'not-a-token', '--table', 't'], data.dir);
       const unknown = await jtiProcess(['frobnicate'], data.dir);
 
-      expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('Commands:') });
-      expect(revokeHelp).toMatchObject({
-        code: 0,
-        stdout: expect.stringContaining('Usage: jti revoke'),
-      });
-      expect(malformed).toMatchObject({
-        code: 2,
-        stderr: expect.stringContaining('this is not a JWT'),
-      });
-      expect(unknown).toMatchObject({
-        code: 2,
-        stderr: expect.stringContaining('unknown command'),
-      });
+      expect([help.code, revokeHelp.code, malformed.code, unknown.code]).toEqual([0, 0, 2, 2]);
+      expect(help.stdout).toContain('Commands:');
+      expect(revokeHelp.stdout).toContain('Usage: jti revoke');
+      expect(malformed.stderr).toContain('this is not a JWT');
+      expect(unknown.stderr).toContain('unknown command');
     } finally {
       data.remove();
     }
