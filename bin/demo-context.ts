@@ -16,8 +16,9 @@ export function demoPropsFromContext(read: ContextReader): DemoStackProps & { st
   const problems: string[] = [];
   const text = (key: string): string | undefined => {
     const value = read(key);
-    if (value === undefined || value === null || value === '') return undefined;
-    return String(value).trim();
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    if (typeof value !== 'string' || value.trim() === '') return undefined;
+    return value.trim();
   };
   const issuer = text('issuer');
   const audience = (text('audience') ?? '')
