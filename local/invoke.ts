@@ -1,0 +1,167 @@
+/**
+ * `npm run invoke -- <event.json> [--env-vars env.json] [--function <LogicalId>] [--token <jwt>]`
+ *
+ * `sam local invoke` without Docker: runs the authorizer's Lambda entry (`lambda/handler.ts`,
+ * the code the bundle is built from) once with the given event, after applying an env-vars file
+ * in SAM's format (`Parameters` for every function, then the block of the chosen function), and
+ * prints what Lambda would return. With `--token`, the event's bearer token is replaced.
+ * Exit code: 0 when the handler returned, 1 when it threw, 2 for bad input.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { isLoopbackHost } from '../lambda/config';
+
+const USAGE =
+  'Usage: npm run invoke -- <event.json> [--env-vars env.json] [--function <LogicalId>] [--token <jwt>]';
+
+/** Environment variables from a SAM env-vars file. */
+export function samEnvVars(json: unknown, functionId: string | undefined): Record<string, string> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new Error('the env-vars file must be a JSON object, as sam local invoke takes it');
+  }
+  const blocks = json as Record<string, unknown>;
+  const functionIds = Object.keys(blocks).filter((key) => key !== 'Parameters');
+  if (functionId !== undefined && !(functionId in blocks)) {
+    throw new Error(
+      `the env-vars file has no block for ${functionId} (it has: ${functionIds.join(', ') || 'none'})`,
+    );
+  }
+  const chosen = functionId ?? (functionIds.length === 1 ? functionIds[0] : undefined);
+  if (functionId === undefined && functionIds.length > 1) {
+    throw new Error(
+      `the env-vars file has several functions; choose one with --function (${functionIds.join(', ')})`,
+    );
+  }
+  const merged: Record<string, string> = {};
+  for (const block of [blocks.Parameters, chosen === undefined ? undefined : blocks[chosen]]) {
+    if (block === undefined) continue;
+    if (typeof block !== 'object' || block === null)
+      throw new Error('env-vars blocks must be objects');
+    for (const [name, value] of Object.entries(block)) {
+      if (typeof value === 'object' && value !== null) {
+        throw new Error(`env-vars: ${name} must be a string, number or boolean`);
+      }
+      merged[name] = String(value);
+    }
+  }
+  return merged;
+}
+
+/** Replaces the bearer token wherever the event carries it. */
+export function withToken(event: Record<string, unknown>, token: string): Record<string, unknown> {
+  const bearer = `Bearer ${token}`;
+  const copy = structuredClone(event);
+  if (typeof copy.authorizationToken === 'string') copy.authorizationToken = bearer;
+  for (const field of ['headers', 'multiValueHeaders'] as const) {
+    const headers = copy[field];
+    if (typeof headers !== 'object' || headers === null) continue;
+    for (const name of Object.keys(headers)) {
+      if (name.toLowerCase() !== 'authorization') continue;
+      (headers as Record<string, unknown>)[name] = field === 'headers' ? bearer : [bearer];
+    }
+  }
+  if (Array.isArray(copy.identitySource)) copy.identitySource = [bearer];
+  return copy;
+}
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        'env-vars': { type: 'string', short: 'n' },
+        function: { type: 'string' },
+        token: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const [eventFile] = parsed.positionals;
+  if (eventFile === undefined || parsed.positionals.length > 1) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  let event: Record<string, unknown>;
+  try {
+    event = JSON.parse(readFileSync(eventFile, 'utf8')) as Record<string, unknown>;
+    if (parsed.values['env-vars']) {
+      const vars = samEnvVars(
+        JSON.parse(readFileSync(parsed.values['env-vars'], 'utf8')),
+        parsed.values.function,
+      );
+      Object.assign(process.env, vars);
+    }
+  } catch (error) {
+    process.stderr.write(`invoke: ${(error as Error).message}\n`);
+    return 2;
+  }
+  if (parsed.values.token) event = withToken(event, parsed.values.token);
+  useLocalCredentials();
+
+  // The Lambda entry reads its settings at load, as at a cold start: load it only now.
+  let handler: (event: unknown) => Promise<unknown>;
+  try {
+    const entry = (await import(
+      pathToFileURL(join(__dirname, '..', 'lambda', 'handler.ts')).href
+    )) as {
+      handler: typeof handler;
+    };
+    handler = entry.handler;
+  } catch (error) {
+    process.stdout.write(`${JSON.stringify(lambdaError(error))}\n`);
+    process.stderr.write(
+      'invoke: the function failed at cold start (its settings are checked then)\n',
+    );
+    return 1;
+  }
+  try {
+    const result = await handler(event);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  } catch (error) {
+    process.stdout.write(`${JSON.stringify(lambdaError(error))}\n`);
+    return 1;
+  }
+}
+
+/** A local DynamoDB checks no credentials, but the SDK wants some. */
+function useLocalCredentials(): void {
+  const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  if (!endpoint || process.env.AWS_ACCESS_KEY_ID) return;
+  try {
+    if (!isLoopbackHost(new URL(endpoint).hostname)) return;
+  } catch {
+    return;
+  }
+  process.env.AWS_ACCESS_KEY_ID = 'local';
+  process.env.AWS_SECRET_ACCESS_KEY = 'local';
+}
+
+/** The shape Lambda reports a thrown error in. */
+function lambdaError(error: unknown): { errorType: string; errorMessage: string } {
+  return error instanceof Error
+    ? { errorType: error.name, errorMessage: error.message }
+    : { errorType: 'Error', errorMessage: String(error) };
+}
+
+if (require.main === module) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`invoke: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
