@@ -137,7 +137,8 @@ export class DemoStack extends Stack {
   }
 }
 
-const DEMO_ACKNOWLEDGEMENTS: { id: string; reason: string }[] = [
+/** cdk-nag findings the demo stack acknowledges, each with the reason. */
+export const DEMO_ACKNOWLEDGEMENTS: readonly { id: string; reason: string }[] = [
   {
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
     reason:

@@ -155,7 +155,7 @@ const SERVICE_NAME = 'jwt-revocation-authorizer';
 export class RevocationAuthorizer extends Construct {
   /** The revocation table (created, or the one passed in). */
   readonly table: dynamodb.ITableV2;
-  /** The authorizer function (REST, and HTTP API simple responses). */
+  /** The authorizer function, behind every authorizer made here. */
   readonly function: nodejs.NodejsFunction;
   /** API Gateway's authorizer cache TTL applied to every authorizer made here. */
   readonly authorizerCacheTtl: Duration;
@@ -175,7 +175,6 @@ export class RevocationAuthorizer extends Construct {
 
   private readonly props: RevocationAuthorizerProps;
   private readonly environment: Record<string, string>;
-  private iamModeFunction: nodejs.NodejsFunction | undefined;
   private readonly made = new Map<string, unknown>();
 
   constructor(scope: Construct, id: string, props: RevocationAuthorizerProps) {
@@ -207,7 +206,7 @@ export class RevocationAuthorizer extends Construct {
       ...(props.algorithms ? { JWT_ALGORITHMS: props.algorithms.join(',') } : {}),
       ...props.extraEnvironment,
     };
-    this.function = this.createFunction('Function', 'simple');
+    this.function = this.createFunction('Function');
 
     this.failClosedAlarm = new cloudwatch.Alarm(this, 'FailClosedAlarm', {
       alarmDescription:
@@ -272,8 +271,8 @@ export class RevocationAuthorizer extends Construct {
   }
 
   /**
-   * An HTTP API authorizer with IAM policy responses. Made on first use, with a second function
-   * (the same code, answering in IAM mode).
+   * An HTTP API authorizer with IAM policy responses. Made on first use. API Gateway sends it
+   * payload format 1.0 events, which the function answers with policies.
    */
   get httpIamAuthorizer(): apigwv2Authorizers.HttpLambdaAuthorizer {
     return this.once('HttpIamAuthorizer', (id) => this.newHttpIamAuthorizer(id));
@@ -308,8 +307,7 @@ export class RevocationAuthorizer extends Construct {
 
   /** A further IAM-response authorizer, for another HTTP API. */
   newHttpIamAuthorizer(id: string): apigwv2Authorizers.HttpLambdaAuthorizer {
-    this.iamModeFunction ??= this.createFunction('IamModeFunction', 'iam');
-    return new apigwv2Authorizers.HttpLambdaAuthorizer(id, this.iamModeFunction, {
+    return new apigwv2Authorizers.HttpLambdaAuthorizer(id, this.function, {
       identitySource: ['$request.header.Authorization'],
       resultsCacheTtl: this.authorizerCacheTtl,
       responseTypes: [apigwv2Authorizers.HttpLambdaResponseType.IAM],
@@ -336,7 +334,7 @@ export class RevocationAuthorizer extends Construct {
     });
   }
 
-  private createFunction(id: string, httpApiResponseMode: 'simple' | 'iam'): nodejs.NodejsFunction {
+  private createFunction(id: string): nodejs.NodejsFunction {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: this.props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -362,7 +360,7 @@ export class RevocationAuthorizer extends Construct {
       role,
       logGroup,
       description: 'JWT revocation authorizer for API Gateway',
-      environment: { ...this.environment, HTTP_API_RESPONSE_MODE: httpApiResponseMode },
+      environment: this.environment,
       bundling: {
         forceDockerBundling: false,
         format: nodejs.OutputFormat.ESM,

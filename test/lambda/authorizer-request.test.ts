@@ -41,6 +41,22 @@ describe('readAuthorizerRequest', () => {
     });
   });
 
+  it('reads an HTTP API payload 1.0 event (IAM-response authorizers) like a REST REQUEST event', () => {
+    const event = {
+      version: '1.0',
+      type: 'REQUEST',
+      methodArn: 'arn:aws:execute-api:eu-west-1:123456789012:qwerty/$default/GET/hello',
+      headers: { authorization: 'Bearer a.b.c' },
+      multiValueHeaders: { authorization: ['Bearer a.b.c'] },
+    };
+
+    expect(readAuthorizerRequest(event, MAX)).toEqual({
+      kind: 'rest-request',
+      token: 'a.b.c',
+      resourceArn: 'arn:aws:execute-api:eu-west-1:123456789012:qwerty/$default/GET/hello',
+    });
+  });
+
   it('reads a REQUEST event that has only multiValueHeaders, or null headers', () => {
     const event = {
       ...restRequestEvent({}),
