@@ -8,6 +8,7 @@ import type { DemoStackProps } from '../lib/demo-stack';
 export const CONTEXT_HELP = `Set them with -c, for example:
   npx cdk deploy -c issuer=https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC -c audience=my-client-id
 Context keys: issuer (required), audience (required, comma-separated), jwksUri,
+audienceClaim (aud or client_id; client_id for Cognito access tokens),
 authorizerCacheTtlSeconds (default 0), replicaRegions (comma-separated), stackName.`;
 
 type ContextReader = (key: string) => unknown;
@@ -37,6 +38,10 @@ export function demoPropsFromContext(read: ContextReader): DemoStackProps & { st
       authorizerCacheTtl = Duration.seconds(Number(cacheText));
     }
   }
+  const audienceClaim = text('audienceClaim');
+  if (audienceClaim !== undefined && audienceClaim !== 'aud' && audienceClaim !== 'client_id') {
+    problems.push(`audienceClaim: "${audienceClaim}" is not aud or client_id`);
+  }
   if (problems.length > 0) {
     throw new Error(`Demo stack: bad CDK context:\n- ${problems.join('\n- ')}\n${CONTEXT_HELP}`);
   }
@@ -49,6 +54,7 @@ export function demoPropsFromContext(read: ContextReader): DemoStackProps & { st
     stackName: text('stackName') ?? 'JwtRevocationDemo',
     issuers: [{ issuer: issuer as string, audience, ...(jwksUri ? { jwksUri } : {}) }],
     authorizerCacheTtl,
+    ...(audienceClaim ? { audienceClaim: audienceClaim as 'aud' | 'client_id' } : {}),
     ...(replicaRegions.length > 0 ? { replicaRegions } : {}),
   };
 }

@@ -27,6 +27,8 @@ export interface DemoStackProps extends StackProps {
   readonly authorizerCacheTtl?: Duration;
   /** @default no replicas */
   readonly replicaRegions?: readonly string[];
+  /** @default 'aud' */
+  readonly audienceClaim?: 'aud' | 'client_id';
 }
 
 export class DemoStack extends Stack {
@@ -41,6 +43,7 @@ export class DemoStack extends Stack {
       issuers: props.issuers,
       authorizerCacheTtl: props.authorizerCacheTtl,
       replicaRegions: props.replicaRegions,
+      audienceClaim: props.audienceClaim,
     });
 
     const helloLogs = new logs.LogGroup(this, 'HelloLogs', {

@@ -102,6 +102,7 @@ describe('CDK context', () => {
       jwksUri: 'https://issuer.example/keys',
       authorizerCacheTtlSeconds: '30',
       replicaRegions: 'us-east-1',
+      audienceClaim: 'client_id',
     };
 
     const props = demoPropsFromContext((key) => context[key]);
@@ -116,6 +117,7 @@ describe('CDK context', () => {
     ]);
     expect(props.authorizerCacheTtl?.toSeconds()).toBe(30);
     expect(props.replicaRegions).toEqual(['us-east-1']);
+    expect(props.audienceClaim).toBe('client_id');
   });
 
   it('names everything that is missing or wrong', () => {
