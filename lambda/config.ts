@@ -47,6 +47,8 @@ export interface AuthorizerConfig {
   readonly notRevokedTtlSeconds: number;
   /** How often a warm container re-reads the revocation generation; 0 turns it off. */
   readonly generationPollSeconds: number;
+  /** How long the revocation endpoint keeps a "log out everywhere" record. */
+  readonly subjectRevocationRetentionSeconds: number;
   readonly cacheMaxEntries: number;
   /** Overall deadline of one revocation lookup, retries included. */
   readonly storeTimeoutMs: number;
@@ -92,6 +94,12 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
     revocationTableName: read.required('REVOCATION_TABLE_NAME'),
     notRevokedTtlSeconds: read.integer('NOT_REVOKED_TTL_SECONDS', 300, 0, 86400),
     generationPollSeconds: read.integer('GENERATION_POLL_SECONDS', 1, 0, 3600),
+    subjectRevocationRetentionSeconds: read.integer(
+      'SUBJECT_REVOCATION_RETENTION_SECONDS',
+      30 * 86400,
+      3600,
+      366 * 86400,
+    ),
     cacheMaxEntries: read.integer('CACHE_MAX_ENTRIES', 100_000, 1, 10_000_000),
     storeTimeoutMs: read.integer('STORE_TIMEOUT_MS', 1000, 50, 30_000),
     storeConnectTimeoutMs: read.integer('STORE_CONNECT_TIMEOUT_MS', 300, 10, 30_000),

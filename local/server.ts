@@ -12,6 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHandler, createProductionDeps, type AuthorizerHandler } from '../lambda/authorizer';
 import type { EventKind } from '../lambda/authorizer-request';
 import { isLoopbackHost, loadConfig, type AuthorizerConfig } from '../lambda/config';
+import { callerFromContext, createRevocationEndpoint } from '../lambda/revocation-endpoint';
 import { createDynamoDbClient } from '../lambda/revocation-store';
 import { DEV_AUDIENCE, devJwks, loadOrCreateDevKey } from './dev-issuer';
 import { assertWritable, EmbeddedDynamoDb } from './embedded-dynamodb';
@@ -70,6 +71,20 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       });
 
   let handler: AuthorizerHandler | undefined;
+  const revocationRoutes: { handle?: ReturnType<typeof createRevocationEndpoint> } = {};
+  const revocationRoute =
+    (action: 'revoke' | 'revoke-all'): ProtectedRoute =>
+    async (request, response, authorizer, body) => {
+      if (!revocationRoutes.handle) throw new Error('the local server is still starting');
+      const answer = await revocationRoutes.handle({
+        method: request.method ?? '',
+        action,
+        contentType: request.headers['content-type'],
+        body: body.toString('utf8'),
+        caller: callerFromContext(authorizer.context),
+      });
+      response.writeHead(answer.statusCode, answer.headers).end(answer.body);
+    };
   const publicRoutes: Record<string, Route> = {};
   const server = createServer(
     createGatewayListener({
@@ -79,7 +94,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         return handler(event);
       },
       publicRoutes,
-      protectedRoutes: { 'GET /hello': helloRoute, ...options.protectedRoutes },
+      protectedRoutes: {
+        'GET /hello': helloRoute,
+        'POST /revoke': revocationRoute('revoke'),
+        'POST /revoke-all': revocationRoute('revoke-all'),
+        ...options.protectedRoutes,
+      },
       onAuthorizerError: (error) => log(`authorizer failed closed: ${describe(error)}`),
     }),
   );
@@ -125,7 +145,16 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         sendJson(response, 200, { issuer, jwks_uri: `${issuer}/.well-known/jwks.json` });
       };
     }
-    handler = createHandler(createProductionDeps(config, { dynamoDbClient }));
+    const deps = createProductionDeps(config, { dynamoDbClient });
+    handler = createHandler(deps);
+    const endpoint = createRevocationEndpoint({
+      verifier: deps.verifier,
+      client: dynamoDbClient,
+      tableName: config.revocationTableName,
+      subjectRetentionSeconds: config.subjectRevocationRetentionSeconds,
+      onError: (error) => log(`revocation failed: ${describe(error)}`),
+    });
+    revocationRoutes.handle = endpoint;
 
     const state: LocalState = {
       pid: process.pid,

@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       revocationTableName: 'revocations',
       notRevokedTtlSeconds: 300,
       generationPollSeconds: 1,
+      subjectRevocationRetentionSeconds: 2592000,
       cacheMaxEntries: 100000,
       storeTimeoutMs: 1000,
       storeConnectTimeoutMs: 300,
