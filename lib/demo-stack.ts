@@ -44,6 +44,7 @@ export class DemoStack extends Stack {
       authorizerCacheTtl: props.authorizerCacheTtl,
       replicaRegions: props.replicaRegions,
       audienceClaim: props.audienceClaim,
+      revocationEndpoint: true,
     });
 
     const helloLogs = new logs.LogGroup(this, 'HelloLogs', {
@@ -103,6 +104,8 @@ export class DemoStack extends Stack {
         requestParameters: { 'method.request.header.Authorization': true },
       });
 
+    this.authorizer.addRestRevocationRoutes(this.restApi.root);
+
     // HTTP API: simple-response authorizer on GET /hello.
     const httpAccessLogs = new logs.LogGroup(this, 'HttpAccessLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
@@ -124,6 +127,7 @@ export class DemoStack extends Stack {
       integration: new HttpLambdaIntegration('HelloIntegration', hello),
       authorizer: this.authorizer.httpAuthorizer,
     });
+    this.authorizer.addHttpRevocationRoutes(this.httpApi);
 
     new CfnOutput(this, 'RestApiUrl', { value: this.restApi.urlForPath('/hello') });
     new CfnOutput(this, 'HttpApiUrl', { value: `${this.httpApi.apiEndpoint}/hello` });

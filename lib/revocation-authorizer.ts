@@ -7,7 +7,9 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as apigwv2Authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import * as apigwv2Integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -146,9 +148,22 @@ export interface RevocationAuthorizerProps {
    * @default no action
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * Deploy the revocation endpoint's function (`POST /revoke`, `POST /revoke-all`); attach its
+   * routes with `addRestRevocationRoutes` or `addHttpRevocationRoutes`.
+   * @default false
+   */
+  readonly revocationEndpoint?: boolean;
+  /**
+   * How long the endpoint keeps a "log out everywhere" record: longer than the longest-lived
+   * token of your issuers (`SUBJECT_REVOCATION_RETENTION_SECONDS`).
+   * @default Duration.days(30)
+   */
+  readonly subjectRevocationRetention?: Duration;
 }
 
 const AUTHORIZER_ENTRY = path.join(__dirname, '..', 'lambda', 'handler.ts');
+const ENDPOINT_ENTRY = path.join(__dirname, '..', 'lambda', 'revoke-handler.ts');
 const METRICS_NAMESPACE = 'JwtRevocationAuthorizer';
 const SERVICE_NAME = 'jwt-revocation-authorizer';
 
@@ -157,6 +172,8 @@ export class RevocationAuthorizer extends Construct {
   readonly table: dynamodb.ITableV2;
   /** The authorizer function, behind every authorizer made here. */
   readonly function: nodejs.NodejsFunction;
+  /** The revocation endpoint's function, with `revocationEndpoint: true`. */
+  readonly revokeFunction: nodejs.NodejsFunction | undefined;
   /** API Gateway's authorizer cache TTL applied to every authorizer made here. */
   readonly authorizerCacheTtl: Duration;
   /**
@@ -204,9 +221,27 @@ export class RevocationAuthorizer extends Construct {
       ...(props.audienceClaim ? { JWT_AUDIENCE_CLAIM: props.audienceClaim } : {}),
       ...(props.requiredTyp ? { JWT_REQUIRED_TYP: props.requiredTyp } : {}),
       ...(props.algorithms ? { JWT_ALGORITHMS: props.algorithms.join(',') } : {}),
+      ...(props.subjectRevocationRetention
+        ? {
+            SUBJECT_REVOCATION_RETENTION_SECONDS: String(
+              props.subjectRevocationRetention.toSeconds(),
+            ),
+          }
+        : {}),
       ...props.extraEnvironment,
     };
-    this.function = this.createFunction('Function');
+    // Exactly the reads the authorizer makes: the token, the subject and the generation record.
+    this.function = this.createFunction('Function', AUTHORIZER_ENTRY, [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+    ]);
+    // The endpoint writes revocations and bumps the generation record; it reads nothing.
+    this.revokeFunction = props.revocationEndpoint
+      ? this.createFunction('RevokeFunction', ENDPOINT_ENTRY, [
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ])
+      : undefined;
 
     this.failClosedAlarm = new cloudwatch.Alarm(this, 'FailClosedAlarm', {
       alarmDescription:
@@ -334,7 +369,52 @@ export class RevocationAuthorizer extends Construct {
     });
   }
 
-  private createFunction(id: string): nodejs.NodejsFunction {
+  /**
+   * Adds `POST <resource>/revoke` and `POST <resource>/revoke-all` to a REST API, behind this
+   * construct's TOKEN authorizer unless another is given.
+   */
+  addRestRevocationRoutes(
+    resource: apigateway.IResource,
+    authorizer: apigateway.IAuthorizer = this.restTokenAuthorizer,
+  ): void {
+    const integration = new apigateway.LambdaIntegration(this.requireRevokeFunction());
+    for (const action of ['revoke', 'revoke-all']) {
+      resource.addResource(action).addMethod('POST', integration, { authorizer });
+    }
+  }
+
+  /**
+   * Adds `POST <prefix>/revoke` and `POST <prefix>/revoke-all` to an HTTP API, behind this
+   * construct's simple-response authorizer unless another is given.
+   */
+  addHttpRevocationRoutes(
+    api: apigwv2.HttpApi,
+    options: { pathPrefix?: string; authorizer?: apigwv2.IHttpRouteAuthorizer } = {},
+  ): void {
+    const integration = new apigwv2Integrations.HttpLambdaIntegration(
+      `${api.node.id}RevokeIntegration`,
+      this.requireRevokeFunction(),
+    );
+    for (const action of ['revoke', 'revoke-all']) {
+      api.addRoutes({
+        path: `${options.pathPrefix ?? ''}/${action}`,
+        methods: [apigwv2.HttpMethod.POST],
+        integration,
+        authorizer: options.authorizer ?? this.httpAuthorizer,
+      });
+    }
+  }
+
+  private requireRevokeFunction(): nodejs.NodejsFunction {
+    if (!this.revokeFunction) {
+      throw new Error(
+        'RevocationAuthorizer: set revocationEndpoint: true to add revocation routes',
+      );
+    }
+    return this.revokeFunction;
+  }
+
+  private createFunction(id: string, entry: string, tableActions: string[]): nodejs.NodejsFunction {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: this.props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -342,7 +422,7 @@ export class RevocationAuthorizer extends Construct {
     // An explicit role: write to its own log group, read the table, nothing else.
     const role = new iam.Role(this, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Revocation authorizer: its logs and reads of the revocation table',
+      description: 'Revocation authorizer: its own logs and the revocation table',
     });
     role.addToPolicy(
       new iam.PolicyStatement({
@@ -351,7 +431,7 @@ export class RevocationAuthorizer extends Construct {
       }),
     );
     const fn = new nodejs.NodejsFunction(this, id, {
-      entry: AUTHORIZER_ENTRY,
+      entry,
       handler: 'handler',
       runtime: this.props.runtime ?? lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -359,7 +439,10 @@ export class RevocationAuthorizer extends Construct {
       timeout: this.props.timeout ?? Duration.seconds(5),
       role,
       logGroup,
-      description: 'JWT revocation authorizer for API Gateway',
+      description:
+        entry === AUTHORIZER_ENTRY
+          ? 'JWT revocation authorizer for API Gateway'
+          : 'JWT revocation endpoint (POST /revoke, POST /revoke-all)',
       environment: this.environment,
       bundling: {
         forceDockerBundling: false,
@@ -378,9 +461,10 @@ export class RevocationAuthorizer extends Construct {
           "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
       },
     });
-    // Exactly the reads the authorizer makes: the token, the subject and the generation record.
-    this.table.grant(fn, 'dynamodb:GetItem', 'dynamodb:BatchGetItem');
-    this.table.encryptionKey?.grantDecrypt(fn);
+    this.table.grant(fn, ...tableActions);
+    if (tableActions.includes('dynamodb:PutItem'))
+      this.table.encryptionKey?.grantEncryptDecrypt(fn);
+    else this.table.encryptionKey?.grantDecrypt(fn);
     return fn;
   }
 }

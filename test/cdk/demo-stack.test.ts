@@ -62,9 +62,11 @@ describe('the demo stack', () => {
       .filter((name) => name.startsWith('asset.'))
       .map((name) => join(assembly.directory, name, 'index.mjs'))
       .filter((file) => existsSync(file));
-    expect(bundles).toHaveLength(1);
-    const bundle = readFileSync(bundles[0] as string, 'utf8');
-    expect(bundle).toContain('Authorizer failed closed');
+    // The authorizer and the revocation endpoint (the demo route is CommonJS, index.js).
+    expect(bundles).toHaveLength(2);
+    const contents = bundles.map((file) => readFileSync(file, 'utf8'));
+    const bundle = contents.find((text) => text.includes('Authorizer failed closed')) ?? '';
+    expect(contents.some((text) => text.includes('temporarily_unavailable'))).toBe(true);
     // The SDK is bundled, with the request handler option the store deadline relies on.
     expect(bundle).toContain('throwOnRequestTimeout');
   });

@@ -322,6 +322,70 @@ describe('authorizers', () => {
   });
 });
 
+describe('revocation endpoint', () => {
+  it('is not deployed unless asked for', () => {
+    const { template, authorizer } = build();
+
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    expect(authorizer.revokeFunction).toBeUndefined();
+    expect(() =>
+      authorizer.addRestRevocationRoutes(new apigateway.RestApi(new Stack(), 'Api').root),
+    ).toThrow(/set revocationEndpoint: true/);
+  });
+
+  it('deploys a function that may only write revocations, on REST routes behind the authorizer', () => {
+    const { template } = build(
+      { revocationEndpoint: true, subjectRevocationRetention: Duration.days(7) },
+      (a, stack) => {
+        const api = new apigateway.RestApi(stack, 'Api');
+        api.root.addMethod('GET', new apigateway.MockIntegration(), {
+          authorizer: a.restTokenAuthorizer,
+        });
+        a.addRestRevocationRoutes(api.root);
+      },
+    );
+
+    template.resourceCountIs('AWS::Lambda::Function', 2);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'JWT revocation endpoint (POST /revoke, POST /revoke-all)',
+      Environment: {
+        Variables: Match.objectLike({ SUBJECT_REVOCATION_RETENTION_SECONDS: '604800' }),
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('AuthorizerTable'), 'Arn'] },
+          }),
+        ]),
+      },
+    });
+    for (const pathPart of ['revoke', 'revoke-all']) {
+      template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: pathPart });
+    }
+    const posts = template.findResources('AWS::ApiGateway::Method', {
+      Properties: { HttpMethod: 'POST', AuthorizationType: 'CUSTOM' },
+    });
+    expect(Object.keys(posts)).toHaveLength(2);
+  });
+
+  it('adds the HTTP API routes behind the simple-response authorizer', () => {
+    const { template } = build({ revocationEndpoint: true }, (a, stack) => {
+      const api = new apigwv2.HttpApi(stack, 'HttpApi');
+      a.addHttpRevocationRoutes(api, { pathPrefix: '/auth' });
+    });
+
+    for (const routeKey of ['POST /auth/revoke', 'POST /auth/revoke-all']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: routeKey,
+        AuthorizationType: 'CUSTOM',
+      });
+    }
+  });
+});
+
 describe('alarms', () => {
   it('alarms on fail-closed answers, DynamoDB throttling and Lambda throttling', () => {
     const { template } = build({ failClosedAlarmThreshold: 3 });
