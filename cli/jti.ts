@@ -10,13 +10,17 @@ import {
   DynamoDBClient,
   GetItemCommand,
   ResourceNotFoundException,
+  ScanCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { PARTITION_KEY, TTL_ATTRIBUTE } from '../lambda/revocation-store';
-import { tokenKey } from '../lambda/revocation-key';
+import { NOT_BEFORE_ATTRIBUTE, PARTITION_KEY, TTL_ATTRIBUTE } from '../lambda/revocation-store';
+import { decodeSubjectKey, decodeTokenKey, subjectKey, tokenKey } from '../lambda/revocation-key';
 import {
+  deleteSubjectRevocation,
   deleteTokenRevocation,
+  subjectRevocationProblem,
   tokenRevocationProblem,
+  writeSubjectRevocation,
   writeTokenRevocation,
 } from '../lambda/revocation-writer';
 import { DEV_AUDIENCE, loadOrCreateDevKey, mintToken, parseDuration } from '../local/dev-issuer';
@@ -44,10 +48,12 @@ const COMMON_OPTIONS = {
 const MAIN_HELP = `Usage: jti <command> [options]
 
 Commands:
-  token      mint a token from the local dev issuer (npm start)
-  revoke     revoke one token, from the token itself or from --iss, --jti and --exp
-  status     tell whether a token is revoked, why, since and until when
-  unrevoke   remove a revocation made by mistake
+  token            mint a token from the local dev issuer (npm start)
+  revoke           revoke one token, from the token itself or from --iss, --jti and --exp
+  revoke-subject   log a subject out everywhere: revoke its tokens issued before a time
+  status           tell whether a token or subject is revoked, why, since and until when
+  unrevoke         remove a revocation made by mistake
+  list             list the revocations in force, a page at a time
 
 Each command takes --help, --json (output for scripts) and --table <name>.
 The store: REVOCATION_TABLE_NAME and AWS_ENDPOINT_URL_DYNAMODB, else the running npm start.
@@ -162,17 +168,19 @@ exp and sub are read from its payload; the token is not verified (revoking is al
   status: {
     help: `Usage: jti status <token>
        jti status --iss <issuer> --jti <id>
+       jti status --iss <issuer> --sub <subject>
 
-Tells whether a token is revoked in the table, why, since when and until when.`,
-    options: { iss: { type: 'string' }, jti: { type: 'string' } },
+Tells whether a token (or a subject's "log out everywhere") is revoked in the table, why, since
+when and until when.`,
+    options: { iss: { type: 'string' }, jti: { type: 'string' }, sub: { type: 'string' } },
     run: async (context) => {
       const { io, values, json, now } = context;
-      const target = tokenTarget(context, false);
+      const target = keyTarget(context);
       const item = await withStore(io, values, async (client, tableName) => {
         const output = await client.send(
           new GetItemCommand({
             TableName: tableName,
-            Key: { [PARTITION_KEY]: { S: tokenKey(target.iss, target.jti) } },
+            Key: { [PARTITION_KEY]: { S: target.key } },
             ConsistentRead: true,
           }),
         );
@@ -180,15 +188,16 @@ Tells whether a token is revoked in the table, why, since when and until when.`,
       });
       const status = describeItem(item, now() / 1000);
       if (json) {
-        io.out(JSON.stringify({ iss: target.iss, jti: target.jti, ...status }));
+        io.out(JSON.stringify({ ...target.fields, ...status }));
       } else if (!status.revoked) {
         io.out(
-          `not revoked: jti ${target.jti} of ${target.iss}${status.expiredAt ? ` (a revocation ended at ${status.expiredAt})` : ''}`,
+          `not revoked: ${target.label}${status.expiredAt ? ` (a revocation ended at ${status.expiredAt})` : ''}`,
         );
       } else {
         io.out(
           [
-            `revoked: jti ${target.jti} of ${target.iss}`,
+            `revoked: ${target.label}`,
+            ...(status.notBefore ? [`  tokens issued before ${status.notBefore}`] : []),
             `  since  ${status.revokedAt ?? 'unknown'}`,
             `  until  ${status.until ?? 'no end recorded'}`,
             `  reason ${status.reason ?? '-'}`,
@@ -203,23 +212,126 @@ Tells whether a token is revoked in the table, why, since when and until when.`,
   unrevoke: {
     help: `Usage: jti unrevoke <token>
        jti unrevoke --iss <issuer> --jti <id>
+       jti unrevoke --iss <issuer> --sub <subject>
 
-Removes a revocation made by mistake. Warm authorizer containers that already cached the
-token as revoked keep refusing it until they drop that entry (see README, revocation window).`,
-    options: { iss: { type: 'string' }, jti: { type: 'string' } },
+Removes a revocation made by mistake (of a token, or a subject's "log out everywhere"). Warm
+authorizer containers learn of it at their next generation poll and drop their cached answers.`,
+    options: { iss: { type: 'string' }, jti: { type: 'string' }, sub: { type: 'string' } },
     run: async (context) => {
       const { io, values, json } = context;
-      const target = tokenTarget(context, false);
+      const target = keyTarget(context);
       const existed = await withStore(io, values, (client, tableName) =>
-        deleteTokenRevocation(client, tableName, target.iss, target.jti),
+        target.fields.jti !== undefined
+          ? deleteTokenRevocation(client, tableName, target.fields.iss, target.fields.jti)
+          : deleteSubjectRevocation(client, tableName, target.fields.iss, target.fields.sub ?? ''),
       );
       io.out(
         json
-          ? JSON.stringify({ removed: existed, iss: target.iss, jti: target.jti })
+          ? JSON.stringify({ removed: existed, ...target.fields })
           : existed
-            ? `removed the revocation of jti ${target.jti} of ${target.iss}`
-            : `no revocation of jti ${target.jti} of ${target.iss} was found`,
+            ? `removed the revocation of ${target.label}`
+            : `no revocation of ${target.label} was found`,
       );
+      return 0;
+    },
+  },
+
+  'revoke-subject': {
+    help: `Usage: jti revoke-subject --iss <issuer> --sub <subject> [--before <epoch seconds | ISO date>] [--keep 30d] [--reason "<text>"]
+
+Log out everywhere: revokes every token of the subject issued before --before (default: now,
+rounded up to the next second, so tokens issued this second are revoked too). The record is
+kept for --keep after that time (default 30d): longer than any token of the issuer lives. A
+later revocation time already recorded is kept.`,
+    options: {
+      iss: { type: 'string' },
+      sub: { type: 'string' },
+      before: { type: 'string' },
+      keep: { type: 'string' },
+      reason: { type: 'string' },
+    },
+    run: async ({ io, values, json, now }) => {
+      const iss = values.iss;
+      const sub = values.sub;
+      if (typeof iss !== 'string' || !iss || typeof sub !== 'string' || !sub) {
+        throw new UsageError('--iss and --sub are required');
+      }
+      const notBefore =
+        typeof values.before === 'string'
+          ? parseInstant(values.before, '--before')
+          : Math.floor(now() / 1000) + 1;
+      const keepSeconds =
+        typeof values.keep === 'string' ? parseDurationOption(values.keep, '--keep') : 30 * 86400;
+      const revocation = {
+        iss,
+        sub,
+        notBefore,
+        keepUntil: notBefore + keepSeconds,
+        reason: typeof values.reason === 'string' ? values.reason : undefined,
+        revokedBy: io.env.USER ? `cli:${io.env.USER}` : 'cli',
+      };
+      const problem = subjectRevocationProblem(revocation);
+      if (problem) throw new UsageError(`cannot revoke: ${problem}`);
+      await withStore(io, values, (client, tableName) =>
+        writeSubjectRevocation(client, tableName, revocation, now),
+      );
+      io.out(
+        json
+          ? JSON.stringify({ revoked: true, iss, sub, notBefore })
+          : `revoked every token of subject ${sub} of ${iss} issued before ${isoSeconds(notBefore)}`,
+      );
+      return 0;
+    },
+  },
+
+  list: {
+    help: `Usage: jti list [--limit 50] [--next <cursor>] [--kind token|subject]
+
+Lists the revocations in force, a page at a time (a full table scan: for audits, not for hot
+paths). Prints a cursor for the next page when there is one.`,
+    options: {
+      limit: { type: 'string' },
+      next: { type: 'string' },
+      kind: { type: 'string' },
+    },
+    run: async ({ io, values, json, now }) => {
+      const limit = typeof values.limit === 'string' ? Number(values.limit) : 50;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+        throw new UsageError('--limit must be a whole number from 1 to 1000');
+      }
+      const kind = values.kind;
+      if (kind !== undefined && kind !== 'token' && kind !== 'subject') {
+        throw new UsageError('--kind must be token or subject');
+      }
+      let startKey: Record<string, AttributeValue> | undefined;
+      if (typeof values.next === 'string') {
+        try {
+          startKey = {
+            [PARTITION_KEY]: { S: Buffer.from(values.next, 'base64url').toString('utf8') },
+          };
+        } catch {
+          throw new UsageError('--next is not a cursor printed by jti list');
+        }
+      }
+      const page = await withStore(io, values, (client, tableName) =>
+        listRevocations(client, tableName, { limit, startKey, kind, nowSeconds: now() / 1000 }),
+      );
+      const next = page.lastKey
+        ? Buffer.from(page.lastKey, 'utf8').toString('base64url')
+        : undefined;
+      if (json) {
+        io.out(JSON.stringify({ revocations: page.revocations, next }));
+      } else {
+        for (const entry of page.revocations) {
+          const what =
+            entry.kind === 'subject'
+              ? `subject ${entry.sub} of ${entry.iss}, tokens before ${entry.notBefore}`
+              : `jti ${entry.jti} of ${entry.iss}`;
+          io.out(`${what}  until ${entry.until ?? '-'}  (${entry.reason ?? 'no reason'})`);
+        }
+        if (page.revocations.length === 0) io.out('no revocations in force on this page');
+        if (next) io.out(`more: jti list --next ${next}`);
+      }
       return 0;
     },
   },
@@ -307,6 +419,34 @@ function tokenTarget({ values, positionals, io }: CommandContext, needsExp: bool
   };
 }
 
+interface KeyTarget {
+  readonly key: string;
+  readonly label: string;
+  readonly fields: { iss: string; jti?: string; sub?: string };
+}
+
+/** A token (positional, or --iss and --jti) or a subject (--iss and --sub). */
+function keyTarget(context: CommandContext): KeyTarget {
+  const { values, positionals } = context;
+  if (positionals.length === 0 && typeof values.sub === 'string' && values.jti === undefined) {
+    const iss = values.iss;
+    if (typeof iss !== 'string' || !iss || !values.sub) {
+      throw new UsageError('give --iss with --sub');
+    }
+    return {
+      key: subjectKey(iss, values.sub),
+      label: `subject ${values.sub} of ${iss}`,
+      fields: { iss, sub: values.sub },
+    };
+  }
+  const target = tokenTarget(context, false);
+  return {
+    key: tokenKey(target.iss, target.jti),
+    label: `jti ${target.jti} of ${target.iss}`,
+    fields: { iss: target.iss, jti: target.jti },
+  };
+}
+
 function stripBearer(token: string): string {
   return token.trim().replace(/^bearer\s+/i, '');
 }
@@ -346,20 +486,20 @@ export function readTokenClaims(token: string, jtiClaim: string, needsExp: boole
   };
 }
 
-function parseInstant(text: string): number {
+function parseInstant(text: string, option = '--exp'): number {
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
   const millis = Date.parse(text);
   if (Number.isNaN(millis)) {
-    throw new UsageError(`--exp: "${text}" is neither epoch seconds nor an ISO date`);
+    throw new UsageError(`${option}: "${text}" is neither epoch seconds nor an ISO date`);
   }
   return Math.floor(millis / 1000);
 }
 
-function parseDurationOption(text: string): number {
+function parseDurationOption(text: string, option = '--ttl'): number {
   try {
     return parseDuration(text);
   } catch (error) {
-    throw new UsageError(`--ttl: ${(error as Error).message}`);
+    throw new UsageError(`${option}: ${(error as Error).message}`);
   }
 }
 
@@ -369,6 +509,7 @@ function isoSeconds(epochSeconds: number): string {
 
 interface ItemStatus {
   revoked: boolean;
+  notBefore?: string;
   revokedAt?: string;
   until?: string;
   expiredAt?: string;
@@ -382,7 +523,9 @@ function describeItem(
 ): ItemStatus {
   if (!item) return { revoked: false };
   const ttl = item[TTL_ATTRIBUTE]?.N !== undefined ? Number(item[TTL_ATTRIBUTE].N) : undefined;
+  const notBefore = item[NOT_BEFORE_ATTRIBUTE]?.N;
   const common = {
+    ...(notBefore !== undefined ? { notBefore: isoSeconds(Number(notBefore)) } : {}),
     revokedAt: item.revokedAt?.S,
     reason: item.reason?.S,
     revokedBy: item.revokedBy?.S,
@@ -391,6 +534,54 @@ function describeItem(
     return { revoked: false, expiredAt: isoSeconds(ttl), ...common };
   }
   return { revoked: true, until: ttl !== undefined ? isoSeconds(ttl) : undefined, ...common };
+}
+
+interface ListedRevocation {
+  readonly kind: 'token' | 'subject';
+  readonly iss: string;
+  readonly jti?: string;
+  readonly sub?: string;
+  readonly notBefore?: string;
+  readonly until?: string;
+  readonly revokedAt?: string;
+  readonly reason?: string;
+}
+
+/** One page of a scan: the revocations in force on it, and where the next page starts. */
+async function listRevocations(
+  client: DynamoDBClient,
+  tableName: string,
+  options: {
+    limit: number;
+    startKey: Record<string, AttributeValue> | undefined;
+    kind: string | undefined;
+    nowSeconds: number;
+  },
+): Promise<{ revocations: ListedRevocation[]; lastKey: string | undefined }> {
+  const output = await client.send(
+    new ScanCommand({
+      TableName: tableName,
+      Limit: options.limit,
+      ExclusiveStartKey: options.startKey,
+      ConsistentRead: true,
+    }),
+  );
+  const revocations: ListedRevocation[] = [];
+  for (const item of output.Items ?? []) {
+    const key = item[PARTITION_KEY]?.S ?? '';
+    const token = decodeTokenKey(key);
+    const subject = decodeSubjectKey(key);
+    const status = describeItem(item, options.nowSeconds);
+    if (!status.revoked || (!token && !subject)) continue;
+    const entry: ListedRevocation = token
+      ? { kind: 'token', iss: token.iss, jti: token.jti, ...status }
+      : { kind: 'subject', iss: subject?.iss ?? '', sub: subject?.sub, ...status };
+    if (options.kind === undefined || options.kind === entry.kind) {
+      const { kind, iss, jti, sub, notBefore, until, revokedAt, reason } = entry;
+      revocations.push({ kind, iss, jti, sub, notBefore, until, revokedAt, reason });
+    }
+  }
+  return { revocations, lastKey: output.LastEvaluatedKey?.[PARTITION_KEY]?.S };
 }
 
 interface StoreTarget {
