@@ -203,7 +203,7 @@ describe('errors and help', () => {
     [
       ['revoke', '--iss', ISSUER, '--jti', '', '--exp', '2000000000'],
       2,
-      'give a token, or --iss and --jti',
+      'cannot revoke: jti is empty',
     ],
     [['revoke-subject', '--iss', ISSUER], 2, '--iss and --sub are required'],
     [['list', '--limit', '0'], 2, '--limit must be'],
