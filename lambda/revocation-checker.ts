@@ -3,24 +3,25 @@
  * falling back to the revocation store. A token is revoked when its own (iss, jti) is, or when
  * its subject was revoked ("log out everywhere") after the token was issued.
  *
- * What the cache keeps, and for how long:
- * - "revoked" until the token's `exp` (or the revocation's end): a revoked token stays revoked;
- * - "not revoked" (and a subject's state) for at most `notRevokedTtlSeconds`, and only while
- *   the revocation generation it was read under is still the current one;
+ * What the cache keeps:
+ * - "revoked" until the token's `exp` (or the revocation's end);
+ * - "not revoked", and a subject's state, for at most `notRevokedTtlSeconds`;
  * - nothing when the store fails: the next request asks again.
  *
- * The propagation window. Writers bump a generation record after every revocation. A cached
- * "not revoked" is used only when this container has confirmed the generation within the
- * last `generationPollSeconds`; otherwise the request waits for one shared, deadline-bound
- * read of the record first. When the generation moved, every "not revoked" read under an older
- * one is dropped. So a warm container stops accepting a revoked token at most about one poll
- * interval after the revocation was written, while cache hits in between cost no read.
- * With polling off (`generationPollSeconds` 0), the window is `notRevokedTtlSeconds`.
+ * The propagation window. Every writer records its change in the generation record: a counter
+ * and a short ring of the keys that changed. A cached answer is used only when this container
+ * has read that record within the last `generationPollSeconds`; otherwise the request first
+ * waits for one shared, deadline-bound read of it. Each change read there drops the one key it
+ * names from the cache (a full clear only if the container fell so far behind that the ring no
+ * longer holds every change it missed). So a warm container stops accepting a revoked token at
+ * most about one poll interval after the revocation was written, cache hits in between cost no
+ * read, and revocations elsewhere do not empty the cache. With polling off
+ * (`generationPollSeconds` 0), the window is `notRevokedTtlSeconds`.
  *
  * Concurrent lookups of the same keys share one store request, as do concurrent polls.
  */
 import { LRUCache } from 'lru-cache';
-import type { Generation, Revocation, RevocationStore, StoreSnapshot } from './revocation-store';
+import type { Change, Revocation, RevocationStore } from './revocation-store';
 
 export type RevocationSource = 'cache' | 'store';
 
@@ -48,7 +49,7 @@ export interface CheckedToken {
 export interface RevocationCheckerOptions {
   readonly store: RevocationStore;
   readonly notRevokedTtlSeconds: number;
-  /** How old a confirmation of the generation may be before it is read again; 0 turns polling off. */
+  /** How old a reading of the generation record may be before it is read again; 0 turns polling off. */
   readonly generationPollSeconds: number;
   readonly maxEntries: number;
   /** Upper bound of the cache's estimated size in bytes. */
@@ -60,14 +61,15 @@ export interface RevocationCheckerOptions {
 interface CacheEntry {
   /** The revocation in force, if any. */
   readonly revocation: Revocation | undefined;
-  /** `gen` of the generation record known when the read started (-1: none known yet). */
-  readonly generation: number;
 }
 
 // Rough bytes per entry besides the key: the LRU's slots, the entry object and the TTL arrays.
 const ENTRY_OVERHEAD_BYTES = 120;
 const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
-const UNKNOWN_GENERATION = -1;
+/** lru-cache wants a finite TTL; a day is far longer than any access token lives. */
+const MAX_TTL_MS = 24 * 3600 * 1000;
+/** Applied changes remembered, to reject answers read before a change but stored after it. */
+const REMEMBERED_CHANGES = 256;
 
 export class RevocationChecker {
   private readonly store: RevocationStore;
@@ -75,11 +77,16 @@ export class RevocationChecker {
   private readonly pollIntervalMs: number;
   private readonly now: () => number;
   private readonly cache: LRUCache<string, CacheEntry>;
-  private readonly inFlight = new Map<string, Promise<StoreSnapshot>>();
-  private generation: Generation | undefined;
-  /** When the read that last confirmed the generation started (clock ms). */
+  private readonly inFlight = new Map<string, Promise<ReadonlyMap<string, Revocation>>>();
+  /** The generation whose changes have all been applied to the cache; unknown at cold start. */
+  private generation: number | undefined;
+  /** When the read that last confirmed `generation` started (clock ms). */
   private confirmedAt = -Infinity;
+  /** Changes applied, oldest first; complete for generations above `changesKnownFrom`. */
+  private recentChanges: Change[] = [];
+  private changesKnownFrom = 0;
   private poll: Promise<void> | undefined;
+  private readonly stats = { keyReads: 0, generationReads: 0, clears: 0 };
 
   constructor(options: RevocationCheckerOptions) {
     this.store = options.store;
@@ -99,29 +106,39 @@ export class RevocationChecker {
 
   async check(token: CheckedToken): Promise<RevocationCheck> {
     const keys = relevantKeys(token);
-    // A cached "revoked" needs no confirmation: revocations only end by expiring or by an
-    // unrevoke, which clears the cache when this container learns of it.
-    const cachedVerdict = this.verdictFromCache(token, keys, false);
-    if (cachedVerdict?.revoked) return { ...cachedVerdict, source: 'cache', storeLatencyMs: 0 };
+    const lookup = (key: string): Revocation | undefined => this.cache.get(key)?.revocation;
+    // A cached "revoked" needs no confirmation: a revocation only ends by expiring, or by an
+    // unrevoke, which drops the key when this container reads of it.
+    const cachedVerdict = decide(token, lookup);
+    if (cachedVerdict.revoked) {
+      // Still learn of unrevokes in time, without making this answer wait for (or fail with)
+      // the store.
+      if (!this.isConfirmed()) this.pollGeneration().catch(() => undefined);
+      return { ...cachedVerdict, source: 'cache', storeLatencyMs: 0 };
+    }
+
+    if (this.pollIntervalMs > 0 && this.generation === undefined) {
+      // Cold start: learn the generation before reading any key, so that every answer cached
+      // here is known to be read after the changes the counter counts.
+      await this.pollGeneration();
+    }
+    if (this.isConfirmed() && keys.every((key) => this.cache.has(key))) {
+      return { ...decide(token, lookup), source: 'cache', storeLatencyMs: 0 };
+    }
 
     const started = performance.now();
-    let waited = false;
-    if (!this.isConfirmed() && keys.every((key) => this.cache.has(key))) {
-      await this.pollGeneration();
-      waited = true;
-    }
-    const missing = keys.filter((key) => !this.isUsable(this.cache.get(key)));
-    if (missing.length === 0) {
-      const verdict = this.verdictFromCache(token, keys, true) ?? { revoked: false };
-      return waited
-        ? { ...verdict, source: 'store', storeLatencyMs: performance.now() - started }
-        : { ...verdict, source: 'cache', storeLatencyMs: 0 };
-    }
-
-    const snapshot = await this.fetch(missing);
-    const verdict = decide(token, (key) =>
-      missing.includes(key) ? snapshot.revocations.get(key) : this.cache.get(key)?.revocation,
-    );
+    const fetched = new Map<string, Revocation | undefined>();
+    const fetchMissing = async (): Promise<void> => {
+      const missing = keys.filter((key) => !fetched.has(key) && !this.cache.has(key));
+      if (missing.length === 0) return;
+      const revocations = await this.fetch(missing);
+      for (const key of missing) fetched.set(key, revocations.get(key));
+    };
+    // The poll and the read of missing keys go out together: one round trip.
+    await Promise.all([this.isConfirmed() ? undefined : this.pollGeneration(), fetchMissing()]);
+    // The poll may have dropped a key this token needs: read it now (rare).
+    await fetchMissing();
+    const verdict = decide(token, (key) => (fetched.has(key) ? fetched.get(key) : lookup(key)));
     return { ...verdict, source: 'store', storeLatencyMs: performance.now() - started };
   }
 
@@ -130,51 +147,74 @@ export class RevocationChecker {
     return this.cache.size;
   }
 
-  /** Decides from cached entries alone; `undefined` when one is missing or unusable. */
-  private verdictFromCache(
-    token: CheckedToken,
-    keys: readonly string[],
-    requireUsable: boolean,
-  ): Verdict | undefined {
-    const entries = new Map<string, CacheEntry | undefined>();
-    for (const key of keys) entries.set(key, this.cache.get(key));
-    const verdict = decide(token, (key) => entries.get(key)?.revocation);
-    if (verdict.revoked) return verdict;
-    if (!requireUsable) return undefined;
-    return [...entries.values()].every((entry) => this.isUsable(entry)) ? verdict : undefined;
+  /** Store reads made so far, by kind, and how often the cache had to be emptied. */
+  get counters(): Readonly<{ keyReads: number; generationReads: number; clears: number }> {
+    return { ...this.stats };
   }
 
   private isConfirmed(): boolean {
     return this.pollIntervalMs === 0 || this.now() - this.confirmedAt < this.pollIntervalMs;
   }
 
-  /** A cached entry may answer "not revoked" only under the current, confirmed generation. */
-  private isUsable(entry: CacheEntry | undefined): boolean {
-    if (entry === undefined) return false;
-    if (this.pollIntervalMs === 0) return true;
-    return this.isConfirmed() && entry.generation === this.generation?.revocations;
-  }
-
-  /** One shared read of the generation record. */
+  /** One shared read of the generation record, applying the changes it lists. */
   private pollGeneration(): Promise<void> {
-    this.poll ??= this.readStore([]).then(
-      () => {
-        this.poll = undefined;
-      },
-      (error: unknown) => {
-        this.poll = undefined;
-        throw error;
-      },
-    );
+    this.poll ??= this.readGeneration().finally(() => {
+      this.poll = undefined;
+    });
     return this.poll;
   }
 
-  /** Reads keys (and the generation); concurrent reads of the same keys share one request. */
-  private fetch(keys: readonly string[]): Promise<StoreSnapshot> {
+  private async readGeneration(): Promise<void> {
+    const startedAt = this.now();
+    this.stats.generationReads += 1;
+    const state = await this.store.readGeneration();
+    const known = this.generation;
+    if (known === undefined) {
+      // Nothing is cached yet (the cold start reads the record first).
+      this.changesKnownFrom = state.generation;
+    } else if (state.generation > known) {
+      const byGeneration = new Map(state.changes.map((change) => [change.generation, change]));
+      const missed: Change[] = [];
+      for (let generation = known + 1; generation <= state.generation; generation += 1) {
+        const change = byGeneration.get(generation);
+        if (change === undefined) break;
+        missed.push(change);
+      }
+      if (missed.length === state.generation - known) {
+        for (const change of missed) this.cache.delete(change.key);
+        this.recentChanges.push(...missed);
+        if (this.recentChanges.length > REMEMBERED_CHANGES) {
+          const dropped = this.recentChanges.splice(
+            0,
+            this.recentChanges.length - REMEMBERED_CHANGES,
+          );
+          this.changesKnownFrom = dropped[dropped.length - 1]?.generation ?? this.changesKnownFrom;
+        }
+      } else {
+        // Fell behind the ring: which keys changed is unknown, so forget everything.
+        this.clear(state.generation);
+      }
+    } else if (state.generation < known) {
+      // The counter went back (the table was recreated): nothing cached can be trusted.
+      this.clear(state.generation);
+    }
+    this.generation = state.generation;
+    this.confirmedAt = Math.max(this.confirmedAt, startedAt);
+  }
+
+  private clear(generation: number): void {
+    this.stats.clears += 1;
+    this.cache.clear();
+    this.recentChanges = [];
+    this.changesKnownFrom = generation;
+  }
+
+  /** Reads keys; concurrent reads of the same keys share one request. */
+  private fetch(keys: readonly string[]): Promise<ReadonlyMap<string, Revocation>> {
     const id = keys.join('\n');
     let read = this.inFlight.get(id);
     if (read === undefined) {
-      read = this.readStore(keys);
+      read = this.readKeys(keys);
       this.inFlight.set(id, read);
       const forget = (): void => {
         this.inFlight.delete(id);
@@ -184,36 +224,29 @@ export class RevocationChecker {
     return read;
   }
 
-  private async readStore(keys: readonly string[]): Promise<StoreSnapshot> {
-    const startedAt = this.now();
-    // Entries are tagged with the generation known before the read: the items and the record
-    // are read side by side, so a revocation written during the read may show in the record
-    // but not in the item. Tagged with the older generation, such an entry is dropped as soon
-    // as the newer one is learnt.
-    const tag = this.generation?.revocations ?? UNKNOWN_GENERATION;
-    const snapshot = await this.store.read(keys);
-    this.learn(snapshot.generation, startedAt);
-    for (const key of keys) this.remember(key, snapshot.revocations.get(key), tag);
-    return snapshot;
+  private async readKeys(keys: readonly string[]): Promise<ReadonlyMap<string, Revocation>> {
+    // The answers reflect every change up to the generation known now, whose changes were all
+    // written before it was read.
+    const readUnder = this.generation;
+    this.stats.keyReads += 1;
+    const revocations = await this.store.read(keys);
+    for (const key of keys) {
+      if (this.changedSince(key, readUnder)) continue;
+      this.remember(key, revocations.get(key));
+    }
+    return revocations;
   }
 
-  private learn(generation: Generation, readStartedAt: number): void {
-    const known = this.generation;
-    if (known !== undefined && generation.unrevocations !== known.unrevocations) {
-      // A revocation was removed somewhere: cached "revoked" answers may be wrong now.
-      this.cache.clear();
-    }
-    if (
-      known === undefined ||
-      generation.revocations > known.revocations ||
-      generation.unrevocations > known.unrevocations
-    ) {
-      this.generation = generation;
-    }
-    this.confirmedAt = Math.max(this.confirmedAt, readStartedAt);
+  /** True when `key` may have changed after a read made under generation `readUnder`. */
+  private changedSince(key: string, readUnder: number | undefined): boolean {
+    if (this.pollIntervalMs === 0) return false;
+    if (readUnder === undefined || this.generation === undefined) return true;
+    if (readUnder >= this.generation) return false;
+    if (readUnder < this.changesKnownFrom) return true;
+    return this.recentChanges.some((change) => change.key === key && change.generation > readUnder);
   }
 
-  private remember(key: string, revocation: Revocation | undefined, generation: number): void {
+  private remember(key: string, revocation: Revocation | undefined): void {
     const now = this.now();
     let ttlMs: number;
     if (revocation !== undefined && revocation.notBefore === undefined) {
@@ -224,12 +257,9 @@ export class RevocationChecker {
       if (revocation?.until !== undefined) ttlMs = Math.min(ttlMs, revocation.until * 1000 - now);
     }
     ttlMs = Math.floor(Math.min(ttlMs, MAX_TTL_MS));
-    if (ttlMs >= 1) this.cache.set(key, { revocation, generation }, { ttl: ttlMs });
+    if (ttlMs >= 1) this.cache.set(key, { revocation }, { ttl: ttlMs });
   }
 }
-
-/** lru-cache wants a finite TTL; a day is far longer than any access token lives. */
-const MAX_TTL_MS = 24 * 3600 * 1000;
 
 interface Verdict {
   readonly revoked: boolean;

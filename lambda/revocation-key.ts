@@ -22,8 +22,14 @@ export const MAX_PARTITION_KEY_BYTES = 2048;
 const TOKEN_PREFIX = 't#';
 const SUBJECT_PREFIX = 's#';
 
-/** Key of the record writers bump after every change, so warm caches learn of it. */
+/**
+ * Key of the generation record: a counter writers bump after every change, with a short log of
+ * the keys that changed, so warm caches learn of each change and drop just that key.
+ */
 export const GENERATION_KEY = 'g#generation';
+
+/** How many changes the generation record remembers (a ring of slots). */
+export const GENERATION_SLOTS = 32;
 
 export interface TokenId {
   readonly iss: string;

@@ -2,16 +2,16 @@
  * Where revocations live. The authorizer depends on the {@link RevocationStore} interface; the
  * DynamoDB implementation is the one deployed. Table layout (shared with every writer):
  *
- * | attribute   | type | meaning                                                            |
- * |-------------|------|--------------------------------------------------------------------|
- * | `pk`        | S    | key from `revocation-key.ts` (partition key): token, subject or     |
- * |             |      | the generation record                                              |
- * | `ttl`       | N    | epoch seconds until which a revocation is in force; the table's TTL |
- * |             |      | attribute, so DynamoDB deletes the item some time after             |
- * | `notBefore` | N    | subject items: tokens issued (`iat`) before this are revoked        |
- * | `gen`       | N    | generation record: bumped after every revocation                   |
- * | `ugen`      | N    | generation record: bumped after every removal of a revocation      |
- * | others      |      | audit fields (who, why, when), never read by the authorizer        |
+ * | item                 | attributes                                                            |
+ * |----------------------|-----------------------------------------------------------------------|
+ * | `t#<len>#<iss>#<jti>`| `ttl` (N): epoch seconds until which the token is revoked (its `exp`)  |
+ * | `s#<len>#<iss>#<sub>`| `notBefore` (N): tokens issued before it are revoked; `ttl` (N)        |
+ * | `g#generation`       | `gen` (N): bumped after every change; `c0`..`c31` (M): a ring of the   |
+ * |                      | last changes, `{ g: generation, k: key }`                             |
+ *
+ * `pk` (S) is the partition key; `ttl` is the table's TTL attribute, so DynamoDB deletes ended
+ * revocations some time later. Audit fields (`revokedAt`, `reason`, `revokedBy`, ...) are never
+ * read by the authorizer.
  */
 import {
   BatchGetItemCommand,
@@ -22,13 +22,17 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { AuthorizerConfig } from './config';
 import { StoreUnavailableError } from './errors';
-import { GENERATION_KEY } from './revocation-key';
+import { GENERATION_KEY, GENERATION_SLOTS } from './revocation-key';
 
 export const PARTITION_KEY = 'pk';
 export const TTL_ATTRIBUTE = 'ttl';
 export const NOT_BEFORE_ATTRIBUTE = 'notBefore';
 export const GENERATION_ATTRIBUTE = 'gen';
-export const UNREVOCATION_GENERATION_ATTRIBUTE = 'ugen';
+
+/** Attribute of slot `i` of the generation record's change ring. */
+export function changeSlotAttribute(slot: number): string {
+  return `c${slot}`;
+}
 
 /** A revocation that is in force. */
 export interface Revocation {
@@ -41,28 +45,29 @@ export interface Revocation {
   readonly notBefore?: number;
 }
 
-/** Counters of the generation record; both only grow. */
-export interface Generation {
-  /** Bumped after every revocation written. */
-  readonly revocations: number;
-  /** Bumped after every revocation removed (`jti unrevoke`). */
-  readonly unrevocations: number;
+/** One change recorded in the generation record. */
+export interface Change {
+  readonly generation: number;
+  readonly key: string;
 }
 
-/** What one read of the store saw. */
-export interface StoreSnapshot {
-  /** The revocations in force among the keys asked for; absent keys have none. */
-  readonly revocations: ReadonlyMap<string, Revocation>;
-  readonly generation: Generation;
+/** What the generation record says. */
+export interface GenerationState {
+  /** Number of changes ever recorded (0 when there is no record yet). */
+  readonly generation: number;
+  /** The changes still in the ring, newest `GENERATION_SLOTS` at most. */
+  readonly changes: readonly Change[];
 }
 
 export interface RevocationStore {
   /**
-   * Reads the given keys and the generation record, in one round trip, with strongly
-   * consistent reads. Rejects with {@link StoreUnavailableError} when the store gives no usable
-   * answer within its budget.
+   * The revocations in force among `keys`, read with strongly consistent reads in one round
+   * trip. Rejects with {@link StoreUnavailableError} when the store gives no usable answer
+   * within its budget.
    */
-  read(keys: readonly string[]): Promise<StoreSnapshot>;
+  read(keys: readonly string[]): Promise<ReadonlyMap<string, Revocation>>;
+  /** The generation record, read strongly consistently, within the same budget. */
+  readGeneration(): Promise<GenerationState>;
 }
 
 export interface DynamoDbRevocationStoreOptions {
@@ -74,14 +79,6 @@ export interface DynamoDbRevocationStoreOptions {
   readonly now?: () => number;
 }
 
-const PROJECTION = '#pk, #ttl, #nb, #gen, #ugen';
-const PROJECTION_NAMES = {
-  '#pk': PARTITION_KEY,
-  '#ttl': TTL_ATTRIBUTE,
-  '#nb': NOT_BEFORE_ATTRIBUTE,
-  '#gen': GENERATION_ATTRIBUTE,
-  '#ugen': UNREVOCATION_GENERATION_ATTRIBUTE,
-};
 /** BatchGetItem may leave keys unprocessed under load; they are asked again this often. */
 const MAX_BATCH_ROUNDS = 3;
 
@@ -98,40 +95,38 @@ export class DynamoDbRevocationStore implements RevocationStore {
     this.now = options.now ?? Date.now;
   }
 
-  async read(keys: readonly string[]): Promise<StoreSnapshot> {
+  async read(keys: readonly string[]): Promise<ReadonlyMap<string, Revocation>> {
     const items = await withDeadline(
       this.timeoutMs,
-      (abortSignal) =>
-        keys.length === 0 ? this.getGeneration(abortSignal) : this.batchGet(keys, abortSignal),
+      (abortSignal) => this.batchGet(keys, abortSignal),
       `revocation lookup in ${this.tableName}`,
     );
     const nowSeconds = this.now() / 1000;
     const revocations = new Map<string, Revocation>();
-    let generation: Generation = { revocations: 0, unrevocations: 0 };
     for (const item of items) {
       const key = item[PARTITION_KEY]?.S;
-      if (key === GENERATION_KEY) {
-        generation = readGeneration(item);
-      } else if (key !== undefined && keys.includes(key)) {
-        const revocation = revocationInForce(item, nowSeconds);
-        if (revocation !== undefined) revocations.set(key, revocation);
-      }
+      if (key === undefined || !keys.includes(key)) continue;
+      const revocation = revocationInForce(item, nowSeconds);
+      if (revocation !== undefined) revocations.set(key, revocation);
     }
-    return { revocations, generation };
+    return revocations;
   }
 
-  private async getGeneration(abortSignal: AbortSignal): Promise<Record<string, AttributeValue>[]> {
-    const output = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: { [PARTITION_KEY]: { S: GENERATION_KEY } },
-        ConsistentRead: true,
-        ProjectionExpression: PROJECTION,
-        ExpressionAttributeNames: PROJECTION_NAMES,
-      }),
-      { abortSignal },
+  async readGeneration(): Promise<GenerationState> {
+    const output = await withDeadline(
+      this.timeoutMs,
+      (abortSignal) =>
+        this.client.send(
+          new GetItemCommand({
+            TableName: this.tableName,
+            Key: { [PARTITION_KEY]: { S: GENERATION_KEY } },
+            ConsistentRead: true,
+          }),
+          { abortSignal },
+        ),
+      `revocation generation read in ${this.tableName}`,
     );
-    return output.Item ? [output.Item] : [];
+    return readGenerationItem(output.Item);
   }
 
   private async batchGet(
@@ -139,7 +134,7 @@ export class DynamoDbRevocationStore implements RevocationStore {
     abortSignal: AbortSignal,
   ): Promise<Record<string, AttributeValue>[]> {
     const found: Record<string, AttributeValue>[] = [];
-    let pending: Record<string, AttributeValue>[] = [...keys, GENERATION_KEY].map((key) => ({
+    let pending: Record<string, AttributeValue>[] = keys.map((key) => ({
       [PARTITION_KEY]: { S: key },
     }));
     for (let round = 0; round < MAX_BATCH_ROUNDS && pending.length > 0; round += 1) {
@@ -150,8 +145,12 @@ export class DynamoDbRevocationStore implements RevocationStore {
               Keys: pending,
               // A stale "not revoked" would be cached, so reads are strongly consistent.
               ConsistentRead: true,
-              ProjectionExpression: PROJECTION,
-              ExpressionAttributeNames: PROJECTION_NAMES,
+              ProjectionExpression: '#pk, #ttl, #nb',
+              ExpressionAttributeNames: {
+                '#pk': PARTITION_KEY,
+                '#ttl': TTL_ATTRIBUTE,
+                '#nb': NOT_BEFORE_ATTRIBUTE,
+              },
             },
           },
         }),
@@ -187,17 +186,29 @@ export function revocationInForce(
   return { until };
 }
 
-function readGeneration(item: Record<string, AttributeValue>): Generation {
-  const revocations = numberAttribute(item[GENERATION_ATTRIBUTE]);
-  const unrevocations = numberAttribute(item[UNREVOCATION_GENERATION_ATTRIBUTE]);
-  if (
-    (item[GENERATION_ATTRIBUTE] !== undefined && revocations === undefined) ||
-    (item[UNREVOCATION_GENERATION_ATTRIBUTE] !== undefined && unrevocations === undefined)
-  ) {
-    // Without a readable generation, cached answers cannot be confirmed.
+/**
+ * Reads the generation record. Without a readable counter, cached answers cannot be confirmed,
+ * so a malformed one is a store failure; an unreadable slot is left out (the reader then
+ * treats the change log as incomplete).
+ */
+export function readGenerationItem(
+  item: Record<string, AttributeValue> | undefined,
+): GenerationState {
+  if (item === undefined) return { generation: 0, changes: [] };
+  const counter = item[GENERATION_ATTRIBUTE];
+  const generation = numberAttribute(counter);
+  if (counter !== undefined && (generation === undefined || !Number.isInteger(generation))) {
     throw new StoreUnavailableError('the revocation-generation record is malformed');
   }
-  return { revocations: revocations ?? 0, unrevocations: unrevocations ?? 0 };
+  const changes: Change[] = [];
+  for (let slot = 0; slot < GENERATION_SLOTS; slot += 1) {
+    const entry = item[changeSlotAttribute(slot)];
+    if (entry === undefined || !('M' in entry) || entry.M === undefined) continue;
+    const g = numberAttribute(entry.M.g);
+    const key = entry.M.k !== undefined && 'S' in entry.M.k ? entry.M.k.S : undefined;
+    if (g !== undefined && key !== undefined) changes.push({ generation: g, key });
+  }
+  return { generation: generation ?? 0, changes };
 }
 
 function numberAttribute(value: AttributeValue | undefined): number | undefined {

@@ -1,25 +1,27 @@
 /**
  * Writes revocations in the table layout the authorizer reads (see `revocation-store.ts`), and
- * bumps the revocation-generation record after each change so that warm authorizer containers
- * learn of it within one poll interval. Every writer (the CLI, the revocation endpoint, the
+ * records each change in the generation record so that warm authorizer containers learn of it
+ * within one poll interval. Every writer (the CLI, the revocation endpoint, the
  * local server) goes through here, so the key encoding and item shapes exist once.
  */
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
+  GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import {
+  changeSlotAttribute,
   GENERATION_ATTRIBUTE,
   NOT_BEFORE_ATTRIBUTE,
   PARTITION_KEY,
   TTL_ATTRIBUTE,
-  UNREVOCATION_GENERATION_ATTRIBUTE,
 } from './revocation-store';
 import {
   GENERATION_KEY,
+  GENERATION_SLOTS,
   subjectKey,
   subjectKeyProblem,
   tokenKey,
@@ -102,7 +104,7 @@ export async function writeTokenRevocation(
       },
     }),
   );
-  await bumpGeneration(client, tableName, 'revocation');
+  await recordChange(client, tableName, tokenKey(revocation.iss, revocation.jti));
 }
 
 /**
@@ -148,9 +150,10 @@ export async function writeSubjectRevocation(
     );
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    // A later revocation of this subject is already in force: nothing to widen.
+    // A later revocation of this subject is already in force: nothing changed.
+    return { notBefore: revocation.notBefore };
   }
-  await bumpGeneration(client, tableName, 'revocation');
+  await recordChange(client, tableName, subjectKey(revocation.iss, revocation.sub));
   return { notBefore: revocation.notBefore };
 }
 
@@ -187,29 +190,60 @@ async function deleteRevocation(
     }),
   );
   const existed = output.Attributes !== undefined;
-  if (existed) await bumpGeneration(client, tableName, 'unrevocation');
+  if (existed) await recordChange(client, tableName, key);
   return existed;
 }
 
 /**
- * Tells warm authorizer containers that something changed. A revocation bumps `gen` (they drop
- * cached "not revoked" answers); a removal bumps `ugen` too (they drop everything).
+ * Records a change in the generation record, so that warm authorizer containers learn of it at
+ * their next poll and drop `key` from their caches: the counter moves by one and the key takes
+ * the counter's slot in the ring, in one conditional write (optimistic concurrency: on a
+ * concurrent change, read again and retry). Returns the new generation.
  */
-export async function bumpGeneration(
+export async function recordChange(
   client: DynamoDBClient,
   tableName: string,
-  change: 'revocation' | 'unrevocation',
-): Promise<void> {
-  await client.send(
-    new UpdateItemCommand({
-      TableName: tableName,
-      Key: { [PARTITION_KEY]: { S: GENERATION_KEY } },
-      UpdateExpression: change === 'revocation' ? 'ADD #gen :one' : 'ADD #gen :one, #ugen :one',
-      ExpressionAttributeNames:
-        change === 'revocation'
-          ? { '#gen': GENERATION_ATTRIBUTE }
-          : { '#gen': GENERATION_ATTRIBUTE, '#ugen': UNREVOCATION_GENERATION_ATTRIBUTE },
-      ExpressionAttributeValues: { ':one': { N: '1' } },
-    }),
-  );
+  key: string,
+  maxAttempts = 20,
+): Promise<number> {
+  for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
+    const { Item } = await client.send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: { [PARTITION_KEY]: { S: GENERATION_KEY } },
+        ConsistentRead: true,
+        ProjectionExpression: '#gen',
+        ExpressionAttributeNames: { '#gen': GENERATION_ATTRIBUTE },
+      }),
+    );
+    const current =
+      Item?.[GENERATION_ATTRIBUTE]?.N !== undefined ? Number(Item[GENERATION_ATTRIBUTE].N) : 0;
+    const next = current + 1;
+    try {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { [PARTITION_KEY]: { S: GENERATION_KEY } },
+          UpdateExpression: 'SET #gen = :next, #slot = :change',
+          ConditionExpression:
+            current === 0 ? 'attribute_not_exists(#gen) OR #gen = :current' : '#gen = :current',
+          ExpressionAttributeNames: {
+            '#gen': GENERATION_ATTRIBUTE,
+            '#slot': changeSlotAttribute(next % GENERATION_SLOTS),
+          },
+          ExpressionAttributeValues: {
+            ':next': { N: String(next) },
+            ':current': { N: String(current) },
+            ':change': { M: { g: { N: String(next) }, k: { S: key } } },
+          },
+        }),
+      );
+      return next;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Another writer took this generation: back off a little, read again.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
+    }
+  }
+  throw new Error('could not record the change: the generation record is too contended');
 }

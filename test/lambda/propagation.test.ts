@@ -8,9 +8,11 @@ import { GENERATION_KEY, subjectKey, tokenKey } from '../../lambda/revocation-ke
 import {
   deleteSubjectRevocation,
   deleteTokenRevocation,
+  recordChange,
   writeSubjectRevocation,
   writeTokenRevocation,
 } from '../../lambda/revocation-writer';
+import { readGenerationItem, type GenerationState } from '../../lambda/revocation-store';
 import { bearer, restTokenEvent } from '../helpers/events';
 import { buildHandler, startHarness, type Harness } from '../helpers/harness';
 import { goodClaims, ISSUER, signJwt } from '../helpers/tokens';
@@ -92,19 +94,11 @@ describe('token revocation reaching warm containers', () => {
     expect(await effectOf(container, token)).toBe('Allow');
   });
 
-  it('bumps the generation record once per change', async () => {
-    const read = async (): Promise<{ gen: number; ugen: number }> => {
-      const { Item } = await harness.client.send(
-        new GetItemCommand({
-          TableName: harness.tableName,
-          Key: { pk: { S: GENERATION_KEY } },
-          ConsistentRead: true,
-        }),
-      );
-      return { gen: Number(Item?.gen?.N ?? 0), ugen: Number(Item?.ugen?.N ?? 0) };
-    };
+  it('records each change in the generation record: the counter and the changed key', async () => {
+    const read = recordChangeRead;
     const before = await read();
     const jti = `gen-${Date.now()}`;
+    const key = tokenKey(ISSUER, jti);
 
     await writeTokenRevocation(harness.client, harness.tableName, {
       iss: ISSUER,
@@ -117,11 +111,39 @@ describe('token revocation reaching warm containers', () => {
     await deleteTokenRevocation(harness.client, harness.tableName, ISSUER, jti);
     const afterNoop = await read();
 
-    expect(afterRevoke).toEqual({ gen: before.gen + 1, ugen: before.ugen });
-    expect(afterUnrevoke).toEqual({ gen: before.gen + 2, ugen: before.ugen + 1 });
-    expect(afterNoop).toEqual(afterUnrevoke);
+    expect(afterRevoke.generation).toBe(before.generation + 1);
+    expect(afterRevoke.changes).toContainEqual({ generation: before.generation + 1, key });
+    expect(afterUnrevoke.generation).toBe(before.generation + 2);
+    expect(afterUnrevoke.changes).toContainEqual({ generation: before.generation + 2, key });
+    expect(afterNoop.generation).toBe(afterUnrevoke.generation);
+  });
+
+  it('loses no change when writers race', async () => {
+    const before = (await recordChangeRead()).generation;
+    const keys = Array.from({ length: 12 }, (_, i) => `race-${Date.now()}-${i}`);
+
+    const generations = await Promise.all(
+      keys.map((key) => recordChange(harness.client, harness.tableName, key)),
+    );
+    const after = await recordChangeRead();
+
+    expect([...generations].sort((a, b) => a - b)).toEqual(keys.map((_, i) => before + i + 1));
+    expect(after.generation).toBe(before + keys.length);
+    for (const key of keys) expect(after.changes.map((change) => change.key)).toContain(key);
   });
 });
+
+/** The generation record as the authorizer reads it. */
+async function recordChangeRead(): Promise<GenerationState> {
+  const { Item } = await harness.client.send(
+    new GetItemCommand({
+      TableName: harness.tableName,
+      Key: { pk: { S: GENERATION_KEY } },
+      ConsistentRead: true,
+    }),
+  );
+  return readGenerationItem(Item);
+}
 
 describe('log out everywhere (subject revocation)', () => {
   it('revokes every earlier token of the subject, in warm containers too, and lets new ones in', async () => {

@@ -4,50 +4,69 @@
  * DynamoDB endpoints is covered in authorizer.test.ts and store-faults.test.ts.
  */
 import { StoreUnavailableError } from '../../lambda/errors';
+import { GENERATION_SLOTS } from '../../lambda/revocation-key';
 import { RevocationChecker, type CheckedToken } from '../../lambda/revocation-checker';
 import type {
-  Generation,
+  Change,
+  GenerationState,
   Revocation,
   RevocationStore,
-  StoreSnapshot,
 } from '../../lambda/revocation-store';
 
+/** The table in memory: items, and the generation record with its ring of changes. */
 class MemoryStore implements RevocationStore {
   readonly items = new Map<string, Revocation>();
-  generation: Generation = { revocations: 0, unrevocations: 0 };
-  /** Reads of keys (misses) and reads of the generation alone (polls). */
+  generation = 0;
+  private ring: (Change | undefined)[] = Array.from({ length: GENERATION_SLOTS }, () => undefined);
   keyReads = 0;
   polls = 0;
   failNext = 0;
   delayMs = 0;
+  /** When set, key reads wait for it before answering. */
+  gate: Promise<void> | undefined;
+
+  private record(key: string): void {
+    this.generation += 1;
+    this.ring[this.generation % GENERATION_SLOTS] = { generation: this.generation, key };
+  }
 
   revoke(key: string, revocation: Revocation = { until: undefined }): void {
     this.items.set(key, revocation);
-    this.generation = { ...this.generation, revocations: this.generation.revocations + 1 };
+    this.record(key);
   }
 
   unrevoke(key: string): void {
     this.items.delete(key);
-    this.generation = {
-      revocations: this.generation.revocations + 1,
-      unrevocations: this.generation.unrevocations + 1,
-    };
+    this.record(key);
   }
 
-  async read(keys: readonly string[]): Promise<StoreSnapshot> {
-    if (keys.length === 0) this.polls += 1;
-    else this.keyReads += 1;
+  private async pause(): Promise<void> {
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     if (this.failNext > 0) {
       this.failNext -= 1;
       throw new StoreUnavailableError('store down');
     }
-    const revocations = new Map<string, Revocation>();
+  }
+
+  async read(keys: readonly string[]): Promise<ReadonlyMap<string, Revocation>> {
+    this.keyReads += 1;
+    const snapshot = new Map<string, Revocation>();
     for (const key of keys) {
       const item = this.items.get(key);
-      if (item) revocations.set(key, item);
+      if (item) snapshot.set(key, item);
     }
-    return { revocations, generation: this.generation };
+    await this.gate;
+    await this.pause();
+    return snapshot;
+  }
+
+  async readGeneration(): Promise<GenerationState> {
+    this.polls += 1;
+    await this.pause();
+    return {
+      generation: this.generation,
+      changes: this.ring.filter((change): change is Change => change !== undefined),
+    };
   }
 
   get reads(): number {
@@ -88,39 +107,20 @@ function token(key: string, overrides: Partial<CheckedToken> = {}): CheckedToken
   };
 }
 
-/** Warms a token: the first sight reads it, and (the generation being new) so does the second. */
-async function warm(checker: RevocationChecker, checked: CheckedToken): Promise<void> {
-  await checker.check(checked);
-  await checker.check(checked);
-}
-
 describe('RevocationChecker: cache', () => {
-  it('reads a token once, then answers from the cache without any read', async () => {
+  it('reads the generation record, then the token, then answers from the cache', async () => {
     const { store, checker } = setup();
-    await warm(checker, token('a'));
-    const readsAfterWarmUp = store.reads;
 
-    const answers = [];
-    for (let i = 0; i < 10; i += 1) answers.push(await checker.check(token('a')));
+    const first = await checker.check(token('a'));
+    const later = [];
+    for (let i = 0; i < 10; i += 1) later.push(await checker.check(token('a')));
 
-    expect(readsAfterWarmUp).toBe(2);
-    expect(store.reads).toBe(2);
-    expect(answers.every((answer) => answer.source === 'cache' && !answer.revoked)).toBe(true);
+    expect(first).toMatchObject({ revoked: false, source: 'store' });
+    expect(later.every((answer) => answer.source === 'cache' && !answer.revoked)).toBe(true);
+    expect({ polls: store.polls, keyReads: store.keyReads }).toEqual({ polls: 1, keyReads: 1 });
   });
 
-  it('reads a cold container once more on the second sight of its very first token only', async () => {
-    const { store, checker } = setup();
-    await warm(checker, token('a'));
-
-    await checker.check(token('b'));
-    await checker.check(token('b'));
-
-    // The first read also learnt the generation; entries read before it was known are re-read
-    // once. Later tokens need a single read.
-    expect(store.keyReads).toBe(3);
-  });
-
-  it('keeps a cached "revoked" when the store fails later, without reading it', async () => {
+  it('keeps a cached "revoked" when the store fails later', async () => {
     const { store, clock, checker } = setup();
     store.revoke('a');
     await checker.check(token('a'));
@@ -135,20 +135,22 @@ describe('RevocationChecker: cache', () => {
       source: 'cache',
       storeLatencyMs: 0,
     });
-    expect(store.reads).toBe(1);
+    expect(store.keyReads).toBe(1);
   });
 
   it('never caches an error: the next check asks the store again', async () => {
     const { store, checker } = setup();
+    await checker.check(token('warm-up'));
     store.failNext = 1;
 
     await expect(checker.check(token('a'))).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(await checker.check(token('a'))).toMatchObject({ revoked: false, source: 'store' });
-    expect(store.keyReads).toBe(2);
+    expect(store.keyReads).toBe(3);
   });
 
   it('shares one read among concurrent checks of a token, including its failure', async () => {
     const { store, checker } = setup();
+    await checker.check(token('warm-up'));
     store.delayMs = 20;
     store.failNext = 1;
 
@@ -161,7 +163,7 @@ describe('RevocationChecker: cache', () => {
 
     expect(failed.every((result) => result.status === 'rejected')).toBe(true);
     expect(succeeded.every((result) => !result.revoked)).toBe(true);
-    expect(store.keyReads).toBe(2);
+    expect(store.keyReads).toBe(3);
   });
 
   it('stays within its entry bound with 100 000 distinct jtis', async () => {
@@ -185,9 +187,9 @@ describe('RevocationChecker: cache', () => {
 });
 
 describe('RevocationChecker: propagation window', () => {
-  it('sees a revocation at the first check after one poll interval, with one generation read', async () => {
+  it('sees a revocation at the first check after one poll interval, not before', async () => {
     const { store, clock, checker } = setup({ generationPollSeconds: 1 });
-    await warm(checker, token('a'));
+    await checker.check(token('a'));
     store.revoke('a');
 
     clock.now += 999;
@@ -197,27 +199,56 @@ describe('RevocationChecker: propagation window', () => {
 
     expect(inWindow).toMatchObject({ revoked: false, source: 'cache' });
     expect(afterWindow).toMatchObject({ revoked: true, source: 'store' });
-    expect(store.polls).toBe(1);
+    expect(store.polls).toBe(2);
   });
 
   it('costs one generation read per poll interval on a busy warm container, and no key read', async () => {
     const { store, clock, checker } = setup({ generationPollSeconds: 1 });
-    await warm(checker, token('a'));
-    const keyReads = store.keyReads;
+    await checker.check(token('a'));
 
     for (let second = 0; second < 10; second += 1) {
       clock.now += 1000;
       for (let i = 0; i < 100; i += 1) await checker.check(token('a'));
     }
 
-    expect(store.polls).toBe(10);
-    expect(store.keyReads).toBe(keyReads);
+    expect(store.polls).toBe(1 + 10);
+    expect(store.keyReads).toBe(1);
+  });
+
+  it('drops only the keys that changed: revocations elsewhere cost no re-read', async () => {
+    const { store, clock, checker } = setup();
+    await checker.check(token('a'));
+    await checker.check(token('b'));
+    for (let i = 0; i < 10; i += 1) store.revoke(`elsewhere-${i}`);
+    store.revoke('b');
+    clock.now += 1000;
+
+    const a = await checker.check(token('a'));
+    const b = await checker.check(token('b'));
+
+    expect(a).toMatchObject({ revoked: false, source: 'store' });
+    expect(b).toMatchObject({ revoked: true, source: 'store' });
+    expect(store.keyReads).toBe(2 + 1);
+    expect(checker.counters.clears).toBe(0);
+  });
+
+  it('forgets everything when it fell behind the ring of changes', async () => {
+    const { store, clock, checker } = setup();
+    await checker.check(token('a'));
+    for (let i = 0; i < GENERATION_SLOTS + 5; i += 1) store.revoke(`elsewhere-${i}`);
+    clock.now += 1000;
+
+    const answer = await checker.check(token('a'));
+
+    expect(answer).toMatchObject({ revoked: false, source: 'store' });
+    expect(checker.counters.clears).toBe(1);
+    expect(store.keyReads).toBe(2);
   });
 
   it('shares one generation read among concurrent checks', async () => {
     const { store, clock, checker } = setup({ generationPollSeconds: 1 });
-    await warm(checker, token('a'));
-    await warm(checker, token('b'));
+    await checker.check(token('a'));
+    await checker.check(token('b'));
     clock.now += 5000;
     store.delayMs = 20;
 
@@ -225,32 +256,17 @@ describe('RevocationChecker: propagation window', () => {
       Array.from({ length: 40 }, (_, i) => checker.check(token(i % 2 === 0 ? 'a' : 'b'))),
     );
 
-    expect(store.polls).toBe(1);
+    expect(store.polls).toBe(2);
   });
 
   it('fails closed when a stale cache cannot be confirmed, and recovers', async () => {
     const { store, clock, checker } = setup();
-    await warm(checker, token('a'));
+    await checker.check(token('a'));
     clock.now += 5000;
     store.failNext = 1;
 
     await expect(checker.check(token('a'))).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(await checker.check(token('a'))).toMatchObject({ revoked: false });
-  });
-
-  it('drops every "not revoked" read under an older generation', async () => {
-    const { store, clock, checker } = setup();
-    await warm(checker, token('a'));
-    await warm(checker, token('b'));
-    store.revoke('elsewhere');
-    clock.now += 1000;
-
-    await checker.check(token('a'));
-    await checker.check(token('b'));
-
-    // a: one poll learns the new generation, then a read; b: a read.
-    expect(store.polls).toBe(1);
-    expect(store.keyReads).toBe(3 + 2);
   });
 
   it('with polling off, reuses "not revoked" for NOT_REVOKED_TTL_SECONDS exactly', async () => {
@@ -265,10 +281,10 @@ describe('RevocationChecker: propagation window', () => {
     expect(store.polls).toBe(0);
   });
 
-  it('reuses "not revoked" no longer than NOT_REVOKED_TTL_SECONDS even with no generation change', async () => {
+  it('reuses "not revoked" no longer than NOT_REVOKED_TTL_SECONDS when a write skipped the log', async () => {
     const { store, clock, checker } = setup({ notRevokedTtlSeconds: 30 });
-    await warm(checker, token('a'));
-    // A write that did not bump the generation (a writer that bypassed the project's writer).
+    await checker.check(token('a'));
+    // A write that bypassed the project's writer: no change recorded.
     store.items.set('a', { until: undefined });
 
     clock.now += 29_000;
@@ -277,33 +293,38 @@ describe('RevocationChecker: propagation window', () => {
     expect((await checker.check(token('a'))).revoked).toBe(true);
   });
 
-  it('drops cached "revoked" answers once an unrevoke is learnt', async () => {
+  it('lifts a cached "revoked" soon after an unrevoke, without making the request wait', async () => {
     const { store, clock, checker } = setup();
     store.revoke('a');
     expect((await checker.check(token('a'))).revoked).toBe(true);
     store.unrevoke('a');
-    await warm(checker, token('other'));
 
-    clock.now += 1000;
-    await checker.check(token('other'));
-    const afterUnrevoke = await checker.check(token('a'));
+    clock.now += 1001;
+    const first = await checker.check(token('a'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = await checker.check(token('a'));
 
-    expect(afterUnrevoke).toMatchObject({ revoked: false, source: 'store' });
+    expect(first).toMatchObject({ revoked: true, source: 'cache' });
+    expect(second).toMatchObject({ revoked: false, source: 'store' });
   });
 
-  it('drops an entry read while the generation moved', async () => {
-    const { store, checker } = setup();
-    await warm(checker, token('warm-up'));
-    // The item read misses a revocation whose generation bump the same read already sees.
-    const realRead = store.read.bind(store);
-    store.read = async (keys) => {
-      const snapshot = await realRead(keys);
-      store.revoke('a');
-      return { ...snapshot, generation: store.generation };
-    };
-    expect((await checker.check(token('a'))).revoked).toBe(false);
-    store.read = realRead;
+  it('does not cache an answer read before a change it learnt of meanwhile', async () => {
+    const { store, clock, checker } = setup();
+    await checker.check(token('warm-up'));
+    let release: () => void = () => undefined;
+    store.gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The read of "a" starts, sees no revocation, and stalls.
+    const stale = checker.check(token('a'));
+    store.gate = undefined;
+    // Meanwhile "a" is revoked and another check learns of it.
+    store.revoke('a');
+    clock.now += 1001;
+    await checker.check(token('warm-up'));
+    release();
 
+    expect((await stale).revoked).toBe(false);
     expect((await checker.check(token('a'))).revoked).toBe(true);
   });
 });
@@ -327,20 +348,20 @@ describe('RevocationChecker: subject revocations', () => {
 
   it('reads the token and its subject in one round trip, and caches both', async () => {
     const { store, checker } = setup();
-    await warm(checker, token('t0', { subjectKey: subject }));
-    const reads = store.reads;
+    await checker.check(token('t0', { subjectKey: subject }));
+    const keyReads = store.keyReads;
 
     await checker.check(token('t1', { subjectKey: subject }));
     await checker.check(token('t1', { subjectKey: subject }));
     await checker.check(token('t2', { subjectKey: subject }));
 
-    expect(store.reads - reads).toBe(2);
+    expect(store.keyReads - keyReads).toBe(2);
   });
 
   it('applies a new "log out everywhere" to warm containers within one poll interval', async () => {
     const { store, clock, checker } = setup();
     const checked = token('t1', { subjectKey: subject, iat: START / 1000 - 10 });
-    await warm(checker, checked);
+    await checker.check(checked);
     store.revoke(subject, { until: START / 1000 + 86400, notBefore: START / 1000 });
 
     clock.now += 1001;

@@ -1,5 +1,5 @@
 import { StoreUnavailableError } from '../../lambda/errors';
-import { revocationInForce, withDeadline } from '../../lambda/revocation-store';
+import { readGenerationItem, revocationInForce, withDeadline } from '../../lambda/revocation-store';
 
 describe('revocationInForce', () => {
   const now = 1_800_000_000;
@@ -60,5 +60,38 @@ describe('withDeadline', () => {
 
   it('passes a result through', async () => {
     await expect(withDeadline(1000, () => Promise.resolve(42), 'lookup')).resolves.toBe(42);
+  });
+});
+
+describe('readGenerationItem', () => {
+  it('reads the counter and the ring of changes', () => {
+    const state = readGenerationItem({
+      pk: { S: 'g#generation' },
+      gen: { N: '34' },
+      c1: { M: { g: { N: '33' }, k: { S: 't#1#i#a' } } },
+      c2: { M: { g: { N: '34' }, k: { S: 's#1#i#b' } } },
+      c3: { S: 'not a change' },
+      c4: { M: { g: { S: 'x' }, k: { S: 'k' } } },
+    });
+
+    expect(state).toEqual({
+      generation: 34,
+      changes: [
+        { generation: 33, key: 't#1#i#a' },
+        { generation: 34, key: 's#1#i#b' },
+      ],
+    });
+  });
+
+  it('reads a missing record as generation 0', () => {
+    expect(readGenerationItem(undefined)).toEqual({ generation: 0, changes: [] });
+    expect(readGenerationItem({ pk: { S: 'g#generation' } })).toEqual({
+      generation: 0,
+      changes: [],
+    });
+  });
+
+  it.each([{ S: '3' }, { N: '1.5' }, { BOOL: true }])('refuses a malformed counter %j', (gen) => {
+    expect(() => readGenerationItem({ pk: { S: 'g#generation' }, gen })).toThrow(/malformed/);
   });
 });
