@@ -46,7 +46,14 @@ export class JwksFetcher implements Fetcher {
     if (url.protocol !== 'http:' || !isLoopbackHost(url.hostname)) {
       throw new NonRetryableFetchError(uri, 'plain HTTP is allowed on loopback only');
     }
-    return this.fetchLoopback(uri);
+    // One immediate retry, as aws-jwt-verify's own fetcher does: a kept-alive connection may
+    // have been closed by the server just as it was reused.
+    try {
+      return await this.fetchLoopback(uri);
+    } catch (error) {
+      if (error instanceof NonRetryableFetchError) throw error;
+      return this.fetchLoopback(uri);
+    }
   }
 
   private async fetchLoopback(uri: string): Promise<ArrayBuffer> {

@@ -62,3 +62,36 @@ describe('JwksFetcher', () => {
     await expect(fetcher('/big').fetch(`${base}/big`)).rejects.toThrow(/larger than 1024 bytes/);
   });
 });
+
+describe('JwksFetcher retries', () => {
+  it('retries once when the connection fails, and not on an error status', async () => {
+    let calls = 0;
+    const flaky = createServer((request, response) => {
+      calls += 1;
+      if (request.url === '/flaky' && calls === 1) {
+        request.socket.destroy();
+        return;
+      }
+      response.writeHead(request.url === '/flaky' ? 200 : 500).end('{"keys":[]}');
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const root = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
+    try {
+      const fetcher = new JwksFetcher({
+        allowedUris: [`${root}/flaky`, `${root}/error`],
+        timeoutMs: 1000,
+      });
+
+      const body = await fetcher.fetch(`${root}/flaky`);
+      const before = calls;
+      await expect(fetcher.fetch(`${root}/error`)).rejects.toThrow(/Status code is 500/);
+
+      expect(Buffer.from(body).toString()).toBe('{"keys":[]}');
+      expect(before).toBe(2);
+      expect(calls).toBe(3);
+    } finally {
+      flaky.closeAllConnections();
+      await new Promise<void>((resolve) => flaky.close(() => resolve()));
+    }
+  });
+});
