@@ -92,7 +92,7 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
     jtiClaim: read.optional('JTI_CLAIM') ?? 'jti',
     allowTokensWithoutJti: read.boolean('ALLOW_TOKENS_WITHOUT_JTI', false),
     revocationTableName: read.required('REVOCATION_TABLE_NAME'),
-    notRevokedTtlSeconds: read.integer('NOT_REVOKED_TTL_SECONDS', 300, 0, 86400),
+    notRevokedTtlSeconds: read.integer('NOT_REVOKED_TTL_SECONDS', 3600, 0, 86400),
     generationPollSeconds: read.integer('GENERATION_POLL_SECONDS', 1, 0, 3600),
     subjectRevocationRetentionSeconds: read.integer(
       'SUBJECT_REVOCATION_RETENTION_SECONDS',

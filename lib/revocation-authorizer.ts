@@ -20,6 +20,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { FUNCTION_BUNDLING } from './bundling';
 
 /** One trusted token issuer. */
 export interface TrustedIssuer {
@@ -80,7 +81,7 @@ export interface RevocationAuthorizerProps {
   readonly generationPollInterval?: Duration;
   /**
    * Longest a container reuses a "not revoked" answer (`NOT_REVOKED_TTL_SECONDS`).
-   * @default Duration.seconds(300)
+   * @default Duration.hours(1)
    */
   readonly notRevokedTtl?: Duration;
   /**
@@ -200,7 +201,7 @@ export class RevocationAuthorizer extends Construct {
     this.props = props;
     this.authorizerCacheTtl = props.authorizerCacheTtl ?? Duration.seconds(0);
     const poll = props.generationPollInterval ?? Duration.seconds(1);
-    const notRevokedTtl = props.notRevokedTtl ?? Duration.seconds(300);
+    const notRevokedTtl = props.notRevokedTtl ?? Duration.seconds(3600);
     const inContainer = poll.toSeconds() > 0 ? poll : notRevokedTtl;
     this.maxRevocationDelay = Duration.seconds(
       this.authorizerCacheTtl.toSeconds() + inContainer.toSeconds(),
@@ -447,18 +448,14 @@ export class RevocationAuthorizer extends Construct {
       bundling: {
         forceDockerBundling: false,
         format: nodejs.OutputFormat.ESM,
-        // The SDK is bundled, not taken from the runtime: the deadline relies on a recent
-        // request handler (throwOnRequestTimeout), and the tested version is the one deployed.
-        externalModules: [],
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        minify: true,
-        keepNames: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Some dependencies still call require(); give the ESM bundle one.
-        banner:
-          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        target: FUNCTION_BUNDLING.target,
+        mainFields: [...FUNCTION_BUNDLING.mainFields],
+        minify: FUNCTION_BUNDLING.minify,
+        keepNames: FUNCTION_BUNDLING.keepNames,
+        sourceMap: FUNCTION_BUNDLING.sourceMap,
+        sourcesContent: FUNCTION_BUNDLING.sourcesContent,
+        externalModules: [...FUNCTION_BUNDLING.externalModules],
+        banner: FUNCTION_BUNDLING.banner,
       },
     });
     this.table.grant(fn, ...tableActions);

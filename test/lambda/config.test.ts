@@ -38,7 +38,7 @@ describe('loadConfig', () => {
       jtiClaim: 'jti',
       allowTokensWithoutJti: false,
       revocationTableName: 'revocations',
-      notRevokedTtlSeconds: 300,
+      notRevokedTtlSeconds: 3600,
       generationPollSeconds: 1,
       subjectRevocationRetentionSeconds: 2592000,
       cacheMaxEntries: 100000,
