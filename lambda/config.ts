@@ -56,6 +56,10 @@ export interface AuthorizerConfig {
   readonly storeMaxAttempts: number;
   readonly jwksTimeoutMs: number;
   readonly jwksCooldownSeconds: number;
+  /** A JWKS older than this is read again, so withdrawn keys stop being trusted. */
+  readonly jwksMaxAgeSeconds: number;
+  /** Verified tokens remembered by their exact string (0: verify every time). */
+  readonly verifiedTokenCacheEntries: number;
   readonly httpApiResponseMode: HttpApiResponseMode;
   /** `AWS_REGION`; the SDK needs one. */
   readonly region: string;
@@ -106,6 +110,8 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
     storeMaxAttempts: read.integer('STORE_MAX_ATTEMPTS', 3, 1, 10),
     jwksTimeoutMs: read.integer('JWKS_TIMEOUT_MS', 3000, 100, 30_000),
     jwksCooldownSeconds: read.integer('JWKS_COOLDOWN_SECONDS', 10, 1, 3600),
+    jwksMaxAgeSeconds: read.integer('JWKS_MAX_AGE_SECONDS', 3600, 60, 86400),
+    verifiedTokenCacheEntries: read.integer('VERIFIED_TOKEN_CACHE_ENTRIES', 10_000, 0, 1_000_000),
     httpApiResponseMode: read.oneOf('HTTP_API_RESPONSE_MODE', ['simple', 'iam'] as const, 'simple'),
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '',
     dynamoDbEndpoint: read.optional('AWS_ENDPOINT_URL_DYNAMODB'),

@@ -9,6 +9,7 @@
  */
 import { JwtVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache, SimplePenaltyBox, type JwksCache } from 'aws-jwt-verify/jwk';
+import { LRUCache } from 'lru-cache';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
 import {
   FetchError,
@@ -33,6 +34,7 @@ import {
 } from 'aws-jwt-verify/error';
 import type { AuthorizerConfig } from './config';
 import { KeysUnavailableError, TokenRejectedError, type RejectionCode } from './errors';
+import { MaxAgeJwksCache } from './jwks-cache';
 import { JwksFetcher } from './jwks-fetcher';
 import { subjectKey, subjectKeyProblem, tokenKey, tokenKeyProblem } from './revocation-key';
 
@@ -69,15 +71,36 @@ export function createTokenVerifier(
   deps: TokenVerifierDeps = {},
 ): TokenVerifier {
   const now = deps.now ?? Date.now;
-  const jwksCache =
-    deps.jwksCache ??
-    new SimpleJwksCache({
-      fetcher: new JwksFetcher({
-        allowedUris: config.issuers.map((issuer) => issuer.jwksUri),
-        timeoutMs: config.jwksTimeoutMs,
-      }),
-      penaltyBox: new SimplePenaltyBox({ waitSeconds: config.jwksCooldownSeconds }),
-    });
+  // Tokens already verified, by their exact string: a repeated token skips the signature check
+  // (the same bytes verify the same way). Kept until the token expires, and forgotten whenever
+  // the issuer keys are reloaded, so a withdrawn key is not trusted through this cache either.
+  const verifiedTokens =
+    config.verifiedTokenCacheEntries > 0
+      ? new LRUCache<string, VerifiedToken>({
+          max: config.verifiedTokenCacheEntries,
+          maxSize: config.verifiedTokenCacheEntries * 4096,
+          sizeCalculation: (_value, key) => key.length * 2 + 512,
+          perf: { now },
+          ttlResolution: 0,
+        })
+      : undefined;
+  const maxAgeCache = deps.jwksCache
+    ? undefined
+    : new MaxAgeJwksCache({
+        inner: new SimpleJwksCache({
+          fetcher: new JwksFetcher({
+            allowedUris: config.issuers.map((issuer) => issuer.jwksUri),
+            timeoutMs: config.jwksTimeoutMs,
+          }),
+          penaltyBox: new SimplePenaltyBox({ waitSeconds: config.jwksCooldownSeconds }),
+        }),
+        maxAgeMs: config.jwksMaxAgeSeconds * 1000,
+        retryAfterMs: config.jwksCooldownSeconds * 1000,
+        now,
+        onRefresh: () => verifiedTokens?.clear(),
+      });
+  const jwksCache = deps.jwksCache ?? (maxAgeCache as JwksCache);
+  const jwksUris = new Map(config.issuers.map((issuer) => [issuer.issuer, issuer.jwksUri]));
   const allowedAlgorithms = new Set<string>(config.algorithms);
   const requiredTyp = config.requiredTyp ? normaliseTyp(config.requiredTyp) : undefined;
   const audiences = new Map(config.issuers.map((issuer) => [issuer.issuer, issuer.audience]));
@@ -112,15 +135,36 @@ export function createTokenVerifier(
       if (token.length > config.maxTokenBytes) {
         throw new TokenRejectedError('TOKEN_TOO_LARGE', 'JWT is larger than allowed');
       }
+      const known = verifiedTokens?.get(token);
+      if (known !== undefined) {
+        checkExpiry(known.exp);
+        return known;
+      }
       let payload: JwtPayload;
       try {
         payload = await verifier.verify(token);
       } catch (error) {
         throw translateVerifyError(error);
       }
-      return checkClaims(payload);
+      const verified = checkClaims(payload);
+      // Kept no longer than the token is valid (exp, with the allowed skew), nor past the time
+      // its issuer's keys are due to be read again.
+      const current = now();
+      const keysDue = maxAgeCache?.refreshDueAt(jwksUris.get(verified.iss) ?? '') ?? current;
+      const ttl = Math.floor(
+        Math.min((verified.exp + config.clockSkewSeconds) * 1000, keysDue) - current,
+      );
+      if (ttl >= 1) verifiedTokens?.set(token, verified, { ttl });
+      return verified;
     },
   };
+
+  /** Strictly in the future: a token is no longer valid at its exp instant. */
+  function checkExpiry(exp: number): void {
+    if (exp + config.clockSkewSeconds <= now() / 1000) {
+      throw new TokenRejectedError('EXPIRED', 'JWT is expired');
+    }
+  }
 
   function checkClaims(payload: JwtPayload): VerifiedToken {
     const iss = payload.iss;
@@ -131,10 +175,7 @@ export function createTokenVerifier(
     if (typeof exp !== 'number') {
       throw new TokenRejectedError('MISSING_EXP', 'JWT has no exp claim');
     }
-    // Strictly in the future: a token is no longer valid at its exp instant.
-    if (exp + config.clockSkewSeconds <= now() / 1000) {
-      throw new TokenRejectedError('EXPIRED', 'JWT is expired');
-    }
+    checkExpiry(exp);
     if (config.audienceClaim === 'client_id') {
       const clientId: unknown = payload.client_id;
       const accepted = audiences.get(iss) ?? [];

@@ -47,6 +47,8 @@ describe('loadConfig', () => {
       storeMaxAttempts: 3,
       jwksTimeoutMs: 3000,
       jwksCooldownSeconds: 10,
+      jwksMaxAgeSeconds: 3600,
+      verifiedTokenCacheEntries: 10000,
       httpApiResponseMode: 'simple',
       region: 'eu-west-1',
       dynamoDbEndpoint: undefined,
