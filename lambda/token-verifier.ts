@@ -99,7 +99,7 @@ export function createTokenVerifier(
         now,
         onRefresh: () => verifiedTokens?.clear(),
       });
-  const jwksCache = deps.jwksCache ?? (maxAgeCache as JwksCache);
+  const jwksCache = deps.jwksCache ?? (maxAgeCache);
   const jwksUris = new Map(config.issuers.map((issuer) => [issuer.issuer, issuer.jwksUri]));
   const allowedAlgorithms = new Set<string>(config.algorithms);
   const requiredTyp = config.requiredTyp ? normaliseTyp(config.requiredTyp) : undefined;
