@@ -107,6 +107,8 @@ export function createProductionDeps(
       maxEntries: config.cacheMaxEntries,
       now: options.now,
     }),
-    telemetry: options.telemetry ?? new PowertoolsTelemetry(),
+    telemetry:
+      options.telemetry ??
+      new PowertoolsTelemetry({ flushSeconds: config.metricsFlushSeconds, now: options.now }),
   };
 }

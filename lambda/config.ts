@@ -61,6 +61,8 @@ export interface AuthorizerConfig {
   /** Verified tokens remembered by their exact string (0: verify every time). */
   readonly verifiedTokenCacheEntries: number;
   readonly httpApiResponseMode: HttpApiResponseMode;
+  /** Metrics are published at most this often (0: every invocation). */
+  readonly metricsFlushSeconds: number;
   /** `AWS_REGION`; the SDK needs one. */
   readonly region: string;
   /** `AWS_ENDPOINT_URL_DYNAMODB`, for a local DynamoDB. */
@@ -113,6 +115,7 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
     jwksMaxAgeSeconds: read.integer('JWKS_MAX_AGE_SECONDS', 3600, 60, 86400),
     verifiedTokenCacheEntries: read.integer('VERIFIED_TOKEN_CACHE_ENTRIES', 10_000, 0, 1_000_000),
     httpApiResponseMode: read.oneOf('HTTP_API_RESPONSE_MODE', ['simple', 'iam'] as const, 'simple'),
+    metricsFlushSeconds: read.integer('METRICS_FLUSH_SECONDS', 10, 0, 60),
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '',
     dynamoDbEndpoint: read.optional('AWS_ENDPOINT_URL_DYNAMODB'),
   };

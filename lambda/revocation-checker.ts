@@ -105,25 +105,39 @@ export class RevocationChecker {
   }
 
   async check(token: CheckedToken): Promise<RevocationCheck> {
+    // The hot path: both entries from the cache, no allocation beyond the lookups.
+    const tokenEntry =
+      token.revocationKey === undefined ? undefined : this.cache.get(token.revocationKey);
+    const subjectEntry =
+      token.subjectKey === undefined ? undefined : this.cache.get(token.subjectKey);
+    const cached = verdict(token, tokenEntry?.revocation, subjectEntry?.revocation);
+    if (cached !== NOT_REVOKED) {
+      // A cached "revoked" needs no confirmation: a revocation only ends by expiring, or by an
+      // unrevoke, which drops the key when this container reads of it. Still learn of unrevokes
+      // in time, without making this answer wait for (or fail with) the store.
+      if (!this.isConfirmed()) this.pollGeneration().catch(() => undefined);
+      return cached === REVOKED_TOKEN ? REVOKED_TOKEN_FROM_CACHE : REVOKED_SUBJECT_FROM_CACHE;
+    }
+    const allCached =
+      (token.revocationKey === undefined || tokenEntry !== undefined) &&
+      (token.subjectKey === undefined || subjectEntry !== undefined);
+    if (allCached && this.generation !== undefined && this.isConfirmed()) {
+      return NOT_REVOKED_FROM_CACHE;
+    }
+    return this.checkWithStore(token);
+  }
+
+  private async checkWithStore(token: CheckedToken): Promise<RevocationCheck> {
     const keys = relevantKeys(token);
     const lookup = (key: string): Revocation | undefined => this.cache.get(key)?.revocation;
-    // A cached "revoked" needs no confirmation: a revocation only ends by expiring, or by an
-    // unrevoke, which drops the key when this container reads of it.
-    const cachedVerdict = decide(token, lookup);
-    if (cachedVerdict.revoked) {
-      // Still learn of unrevokes in time, without making this answer wait for (or fail with)
-      // the store.
-      if (!this.isConfirmed()) this.pollGeneration().catch(() => undefined);
-      return { ...cachedVerdict, source: 'cache', storeLatencyMs: 0 };
-    }
-
     if (this.pollIntervalMs > 0 && this.generation === undefined) {
       // Cold start: learn the generation before reading any key, so that every answer cached
       // here is known to be read after the changes the counter counts.
       await this.pollGeneration();
     }
     if (this.isConfirmed() && keys.every((key) => this.cache.has(key))) {
-      return { ...decide(token, lookup), source: 'cache', storeLatencyMs: 0 };
+      const answer = decide(token, lookup);
+      return { ...answer, source: 'cache', storeLatencyMs: 0 };
     }
 
     const started = performance.now();
@@ -138,8 +152,8 @@ export class RevocationChecker {
     await Promise.all([this.isConfirmed() ? undefined : this.pollGeneration(), fetchMissing()]);
     // The poll may have dropped a key this token needs: read it now (rare).
     await fetchMissing();
-    const verdict = decide(token, (key) => (fetched.has(key) ? fetched.get(key) : lookup(key)));
-    return { ...verdict, source: 'store', storeLatencyMs: performance.now() - started };
+    const answer = decide(token, (key) => (fetched.has(key) ? fetched.get(key) : lookup(key)));
+    return { ...answer, source: 'store', storeLatencyMs: performance.now() - started };
   }
 
   /** Entries currently held (stale ones included until they are evicted). */
@@ -266,6 +280,25 @@ interface Verdict {
   readonly revokedBy?: 'token' | 'subject';
 }
 
+const NOT_REVOKED: Verdict = Object.freeze({ revoked: false });
+const REVOKED_TOKEN: Verdict = Object.freeze({ revoked: true, revokedBy: 'token' });
+const REVOKED_SUBJECT: Verdict = Object.freeze({ revoked: true, revokedBy: 'subject' });
+const NOT_REVOKED_FROM_CACHE: RevocationCheck = Object.freeze({
+  revoked: false,
+  source: 'cache',
+  storeLatencyMs: 0,
+});
+const REVOKED_TOKEN_FROM_CACHE: RevocationCheck = Object.freeze({
+  ...REVOKED_TOKEN,
+  source: 'cache',
+  storeLatencyMs: 0,
+});
+const REVOKED_SUBJECT_FROM_CACHE: RevocationCheck = Object.freeze({
+  ...REVOKED_SUBJECT,
+  source: 'cache',
+  storeLatencyMs: 0,
+});
+
 function relevantKeys(token: CheckedToken): string[] {
   const keys: string[] = [];
   if (token.revocationKey !== undefined) keys.push(token.revocationKey);
@@ -273,19 +306,28 @@ function relevantKeys(token: CheckedToken): string[] {
   return keys;
 }
 
+/** The verdict from the token's own revocation and its subject's, whichever apply. */
+function verdict(
+  token: CheckedToken,
+  tokenRevocation: Revocation | undefined,
+  subjectRevocation: Revocation | undefined,
+): Verdict {
+  if (tokenRevocation !== undefined) return REVOKED_TOKEN;
+  const notBefore = subjectRevocation?.notBefore;
+  // A token without iat cannot show it was issued after the subject's revocation.
+  if (notBefore !== undefined && (token.iat === undefined || token.iat < notBefore)) {
+    return REVOKED_SUBJECT;
+  }
+  return NOT_REVOKED;
+}
+
 function decide(
   token: CheckedToken,
   revocationOf: (key: string) => Revocation | undefined,
 ): Verdict {
-  if (token.revocationKey !== undefined && revocationOf(token.revocationKey) !== undefined) {
-    return { revoked: true, revokedBy: 'token' };
-  }
-  if (token.subjectKey !== undefined) {
-    const notBefore = revocationOf(token.subjectKey)?.notBefore;
-    // A token without iat cannot show it was issued after the subject's revocation.
-    if (notBefore !== undefined && (token.iat === undefined || token.iat < notBefore)) {
-      return { revoked: true, revokedBy: 'subject' };
-    }
-  }
-  return { revoked: false };
+  return verdict(
+    token,
+    token.revocationKey === undefined ? undefined : revocationOf(token.revocationKey),
+    token.subjectKey === undefined ? undefined : revocationOf(token.subjectKey),
+  );
 }

@@ -37,15 +37,35 @@ export const METRIC_NAMES = {
 export interface PowertoolsTelemetryOptions {
   readonly logger?: Logger;
   readonly metrics?: Metrics;
+  /**
+   * Counts are published at most this often (and at once for a fail-closed answer); 0 publishes
+   * every invocation.
+   */
+  readonly flushSeconds?: number;
+  readonly now?: () => number;
 }
+
+/** The most store latencies kept between two publications (EMF takes 100 values a metric). */
+const MAX_LATENCY_VALUES = 100;
 
 /**
  * Logs allows at DEBUG (the hot path stays quiet at the default INFO level), denials and
- * refusals at INFO and fail-closed errors at ERROR; publishes the metrics of every invocation.
+ * refusals at INFO and fail-closed errors at ERROR.
+ *
+ * Metrics are counted in memory and published as one EMF document when `flushSeconds` have
+ * passed since the last one, when the latency buffer is full, and at once on a fail-closed
+ * answer (the alarms watch those). Writing an EMF document costs more than the rest of a cached
+ * call; the price is that counts of the last `flushSeconds` of a container that is shut down
+ * are lost (a container that idles publishes them with its next invocation).
  */
 export class PowertoolsTelemetry implements Telemetry {
   readonly logger: Logger;
   readonly metrics: Metrics;
+  private readonly flushMs: number;
+  private readonly now: () => number;
+  private readonly counts = new Map<string, number>();
+  private readonly latencies: number[] = [];
+  private lastFlush: number;
 
   constructor(options: PowertoolsTelemetryOptions = {}) {
     this.logger = options.logger ?? new Logger({ serviceName: 'jwt-revocation-authorizer' });
@@ -55,30 +75,67 @@ export class PowertoolsTelemetry implements Telemetry {
         namespace: 'JwtRevocationAuthorizer',
         serviceName: 'jwt-revocation-authorizer',
       });
+    this.flushMs = (options.flushSeconds ?? 10) * 1000;
+    this.now = options.now ?? Date.now;
+    this.lastFlush = this.now();
   }
 
   record(record: DecisionRecord): void {
-    const { error, ...fields } = record;
     switch (record.decision) {
       case 'allow':
-        this.logger.debug('authorizer decision', fields);
+        // Building the log item costs even when DEBUG is off: skip it then.
+        if (this.logger.level <= DEBUG_LEVEL)
+          this.logger.debug('authorizer decision', fields(record));
         break;
       case 'deny':
       case 'unauthorized':
-        this.logger.info('authorizer decision', fields);
+        this.logger.info('authorizer decision', fields(record));
         break;
       case 'error':
-        this.logger.error('authorizer failed closed', { ...fields, error: describe(error) });
+        this.logger.error('authorizer failed closed', {
+          ...fields(record),
+          error: describe(record.error),
+        });
         break;
     }
-    this.metrics.addMetric(METRIC_NAMES[record.decision], MetricUnit.Count, 1);
-    if (record.cache === 'hit') this.metrics.addMetric('CacheHit', MetricUnit.Count, 1);
+    this.count(METRIC_NAMES[record.decision]);
+    if (record.cache === 'hit') this.count('CacheHit');
     if (record.cache === 'miss') {
-      this.metrics.addMetric('CacheMiss', MetricUnit.Count, 1);
-      this.metrics.addMetric('StoreLatency', MetricUnit.Milliseconds, record.storeLatencyMs ?? 0);
+      this.count('CacheMiss');
+      this.latencies.push(record.storeLatencyMs ?? 0);
     }
+    if (
+      record.decision === 'error' ||
+      this.latencies.length >= MAX_LATENCY_VALUES ||
+      this.now() - this.lastFlush >= this.flushMs
+    ) {
+      this.flush();
+    }
+  }
+
+  /** Publishes what was counted since the last publication. */
+  flush(): void {
+    for (const [name, count] of this.counts) this.metrics.addMetric(name, MetricUnit.Count, count);
+    for (const latency of this.latencies) {
+      this.metrics.addMetric('StoreLatency', MetricUnit.Milliseconds, latency);
+    }
+    this.counts.clear();
+    this.latencies.length = 0;
+    this.lastFlush = this.now();
     this.metrics.publishStoredMetrics();
   }
+
+  private count(name: string): void {
+    this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+  }
+}
+
+/** Powertools' numeric level of DEBUG. */
+const DEBUG_LEVEL = 8;
+
+function fields(record: DecisionRecord): Omit<DecisionRecord, 'error'> {
+  const { error: _error, ...rest } = record;
+  return rest;
 }
 
 function describe(error: unknown): Record<string, string> {

@@ -84,7 +84,7 @@ export function createTokenVerifier(
           ttlResolution: 0,
         })
       : undefined;
-  const maxAgeCache = deps.jwksCache
+  const maxAgeCache: MaxAgeJwksCache | undefined = deps.jwksCache
     ? undefined
     : new MaxAgeJwksCache({
         inner: new SimpleJwksCache({
@@ -99,7 +99,7 @@ export function createTokenVerifier(
         now,
         onRefresh: () => verifiedTokens?.clear(),
       });
-  const jwksCache = deps.jwksCache ?? (maxAgeCache);
+  const jwksCache: JwksCache = deps.jwksCache ?? (maxAgeCache as MaxAgeJwksCache);
   const jwksUris = new Map(config.issuers.map((issuer) => [issuer.issuer, issuer.jwksUri]));
   const allowedAlgorithms = new Set<string>(config.algorithms);
   const requiredTyp = config.requiredTyp ? normaliseTyp(config.requiredTyp) : undefined;

@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       jwksMaxAgeSeconds: 3600,
       verifiedTokenCacheEntries: 10000,
       httpApiResponseMode: 'simple',
+      metricsFlushSeconds: 10,
       region: 'eu-west-1',
       dynamoDbEndpoint: undefined,
     });

@@ -26,7 +26,11 @@ function captureOutput(work: () => void): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-function telemetry(logLevel: 'DEBUG' | 'INFO'): PowertoolsTelemetry {
+function telemetry(
+  logLevel: 'DEBUG' | 'INFO',
+  flushSeconds = 0,
+  now: () => number = Date.now,
+): PowertoolsTelemetry {
   const previous = process.env.POWERTOOLS_METRICS_DISABLED;
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   process.env.POWERTOOLS_DEV = 'false';
@@ -34,6 +38,8 @@ function telemetry(logLevel: 'DEBUG' | 'INFO'): PowertoolsTelemetry {
     return new PowertoolsTelemetry({
       logger: new Logger({ serviceName: 'test-authorizer', logLevel }),
       metrics: new Metrics({ namespace: 'Test', serviceName: 'test-authorizer' }),
+      flushSeconds,
+      now,
     });
   } finally {
     process.env.POWERTOOLS_METRICS_DISABLED = previous;
@@ -104,5 +110,37 @@ describe('PowertoolsTelemetry', () => {
       error: { name: 'Error', message: 'lookup failed', cause: 'Error: ECONNREFUSED' },
     });
     expect(documents.find((document) => '_aws' in document)).toMatchObject({ FailClosed: 1 });
+  });
+
+  it('counts in memory and publishes the sums every flushSeconds, and at once on a failure', () => {
+    let clock = 1_000_000;
+    const subject = telemetry('INFO', 10, () => clock);
+    const allow = {
+      decision: 'allow' as const,
+      reason: 'OK',
+      cache: 'hit' as const,
+      durationMs: 1,
+    };
+
+    const quiet = captureOutput(() => {
+      for (let i = 0; i < 3; i += 1) subject.record(allow);
+      subject.record({ ...allow, cache: 'miss', storeLatencyMs: 3 });
+    });
+    clock += 10_000;
+    const flushed = captureOutput(() => subject.record(allow));
+    const failed = captureOutput(() =>
+      subject.record({
+        decision: 'error',
+        reason: 'STORE_UNAVAILABLE',
+        durationMs: 1,
+        error: new Error('x'),
+      }),
+    );
+
+    expect(quiet).toEqual([]);
+    expect(flushed).toEqual([
+      expect.objectContaining({ Allow: 5, CacheHit: 4, CacheMiss: 1, StoreLatency: 3 }),
+    ]);
+    expect(failed.find((document) => '_aws' in document)).toMatchObject({ FailClosed: 1 });
   });
 });
