@@ -79,6 +79,14 @@ export interface DynamoDbRevocationStoreOptions {
   readonly now?: () => number;
 }
 
+/** Only what the authorizer reads of a revocation item. */
+const PROJECTION = '#pk, #ttl, #nb';
+const PROJECTION_NAMES = {
+  '#pk': PARTITION_KEY,
+  '#ttl': TTL_ATTRIBUTE,
+  '#nb': NOT_BEFORE_ATTRIBUTE,
+};
+
 /** BatchGetItem may leave keys unprocessed under load; they are asked again this often. */
 const MAX_BATCH_ROUNDS = 3;
 
@@ -98,7 +106,11 @@ export class DynamoDbRevocationStore implements RevocationStore {
   async read(keys: readonly string[]): Promise<ReadonlyMap<string, Revocation>> {
     const items = await withDeadline(
       this.timeoutMs,
-      (abortSignal) => this.batchGet(keys, abortSignal),
+      (abortSignal) =>
+        // One key (the usual miss: the subject is cached) is a plain GetItem.
+        keys.length === 1
+          ? this.getItem(keys[0] ?? '', abortSignal)
+          : this.batchGet(keys, abortSignal),
       `revocation lookup in ${this.tableName}`,
     );
     const nowSeconds = this.now() / 1000;
@@ -129,6 +141,24 @@ export class DynamoDbRevocationStore implements RevocationStore {
     return readGenerationItem(output.Item);
   }
 
+  private async getItem(
+    key: string,
+    abortSignal: AbortSignal,
+  ): Promise<Record<string, AttributeValue>[]> {
+    const output = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { [PARTITION_KEY]: { S: key } },
+        // A stale "not revoked" would be cached, so reads are strongly consistent.
+        ConsistentRead: true,
+        ProjectionExpression: PROJECTION,
+        ExpressionAttributeNames: PROJECTION_NAMES,
+      }),
+      { abortSignal },
+    );
+    return output.Item ? [output.Item] : [];
+  }
+
   private async batchGet(
     keys: readonly string[],
     abortSignal: AbortSignal,
@@ -145,12 +175,8 @@ export class DynamoDbRevocationStore implements RevocationStore {
               Keys: pending,
               // A stale "not revoked" would be cached, so reads are strongly consistent.
               ConsistentRead: true,
-              ProjectionExpression: '#pk, #ttl, #nb',
-              ExpressionAttributeNames: {
-                '#pk': PARTITION_KEY,
-                '#ttl': TTL_ATTRIBUTE,
-                '#nb': NOT_BEFORE_ATTRIBUTE,
-              },
+              ProjectionExpression: PROJECTION,
+              ExpressionAttributeNames: PROJECTION_NAMES,
             },
           },
         }),

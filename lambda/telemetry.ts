@@ -66,6 +66,7 @@ export class PowertoolsTelemetry implements Telemetry {
   private readonly counts = new Map<string, number>();
   private readonly latencies: number[] = [];
   private lastFlush: number;
+  private readonly metricsOn: boolean;
 
   constructor(options: PowertoolsTelemetryOptions = {}) {
     this.logger = options.logger ?? new Logger({ serviceName: 'jwt-revocation-authorizer' });
@@ -76,6 +77,7 @@ export class PowertoolsTelemetry implements Telemetry {
         serviceName: 'jwt-revocation-authorizer',
       });
     this.flushMs = (options.flushSeconds ?? 10) * 1000;
+    this.metricsOn = metricsEnabled();
     this.now = options.now ?? Date.now;
     this.lastFlush = this.now();
   }
@@ -115,6 +117,12 @@ export class PowertoolsTelemetry implements Telemetry {
 
   /** Publishes what was counted since the last publication. */
   flush(): void {
+    if (!this.metricsOn) {
+      // Publishing nothing would only print Powertools' "no metrics" warning.
+      this.counts.clear();
+      this.latencies.length = 0;
+      return;
+    }
     for (const [name, count] of this.counts) this.metrics.addMetric(name, MetricUnit.Count, count);
     for (const latency of this.latencies) {
       this.metrics.addMetric('StoreLatency', MetricUnit.Milliseconds, latency);
@@ -128,6 +136,15 @@ export class PowertoolsTelemetry implements Telemetry {
   private count(name: string): void {
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
   }
+}
+
+/** Powertools' own rule: POWERTOOLS_METRICS_DISABLED, else POWERTOOLS_DEV, turns metrics off. */
+function metricsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  const truthy = (value: string | undefined): boolean =>
+    value !== undefined && ['1', 'true', 'on', 'yes', 'y'].includes(value.trim().toLowerCase());
+  if (env.POWERTOOLS_METRICS_DISABLED !== undefined)
+    return !truthy(env.POWERTOOLS_METRICS_DISABLED);
+  return !truthy(env.POWERTOOLS_DEV);
 }
 
 /** Powertools' numeric level of DEBUG. */
