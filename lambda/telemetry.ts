@@ -45,8 +45,12 @@ export interface PowertoolsTelemetryOptions {
   readonly now?: () => number;
 }
 
-/** The most store latencies kept between two publications (EMF takes 100 values a metric). */
-const MAX_LATENCY_VALUES = 100;
+/**
+ * The most store latencies kept between two publications. EMF takes 100 values a metric, and
+ * Powertools publishes by itself when a metric reaches 100: stay below, so that one document
+ * carries the counts and the latencies together.
+ */
+const MAX_LATENCY_VALUES = 99;
 
 /**
  * Logs allows at DEBUG (the hot path stays quiet at the default INFO level), denials and
