@@ -23,8 +23,21 @@ export class MemoryRevocationStore implements RevocationStore {
 
   /** As `writeTokenRevocation`: the item, then the change in the generation record. */
   revokeToken(iss: string, jti: string, exp: number): void {
-    const key = tokenKey(iss, jti);
-    this.items.set(key, { until: exp });
+    this.revokeKey(tokenKey(iss, jti), { until: exp });
+  }
+
+  /** Any revocation item (token or subject), then the change. */
+  revokeKey(key: string, revocation: Revocation): void {
+    this.items.set(key, revocation);
+    this.recordChange(key);
+  }
+
+  /** As `deleteTokenRevocation`: the item goes, then the change. */
+  unrevokeKey(key: string): void {
+    if (this.items.delete(key)) this.recordChange(key);
+  }
+
+  private recordChange(key: string): void {
     this.generation += 1;
     this.ring[this.generation % GENERATION_SLOTS] = { generation: this.generation, key };
   }

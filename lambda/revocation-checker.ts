@@ -150,6 +150,8 @@ export class RevocationChecker {
     };
     // The poll and the read of missing keys go out together: one round trip.
     await Promise.all([this.isConfirmed() ? undefined : this.pollGeneration(), fetchMissing()]);
+    // A poll already in flight may have started too long ago to confirm anything now.
+    if (!this.isConfirmed()) await this.pollGeneration();
     // The poll may have dropped a key this token needs: read it now (rare).
     await fetchMissing();
     const answer = decide(token, (key) => (fetched.has(key) ? fetched.get(key) : lookup(key)));

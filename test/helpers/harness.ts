@@ -32,6 +32,8 @@ export interface Harness {
   readonly tableName: string;
   readonly jwks: JwksServer;
   readonly key: TestKey;
+  /** An untrusted key with the trusted key's kid: what a forger would sign with. */
+  readonly otherKey: TestKey;
   readonly env: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -42,6 +44,7 @@ export async function startHarness(): Promise<Harness> {
   const client = dynamo.client();
   const tableName = await createRevocationTable(client);
   const key = generateTestKey('RS256');
+  const otherKey = generateTestKey('RS256', key.kid);
   const jwks = await JwksServer.start([key.jwk]);
   const env = {
     JWT_ISSUER: ISSUER,
@@ -57,6 +60,7 @@ export async function startHarness(): Promise<Harness> {
     tableName,
     jwks,
     key,
+    otherKey,
     env,
     async stop() {
       client.destroy();
