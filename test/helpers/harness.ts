@@ -13,6 +13,7 @@ import {
 import type { DecisionRecord, Telemetry } from '../../lambda/telemetry';
 import { createDynamoDbClient } from '../../lambda/revocation-store';
 import { createRevocationTable, LocalDynamoDb } from './dynamodb';
+import { bearer, restTokenEvent } from './events';
 import { JwksServer } from './jwks-server';
 import { AUDIENCE, generateTestKey, ISSUER, type TestKey } from './tokens';
 
@@ -90,4 +91,18 @@ export function buildHandler(
   builtClients.push(dynamoDbClient);
   const deps = createProductionDeps(config, { telemetry, now: options.now, dynamoDbClient });
   return { handler: createHandler(deps), deps, config, telemetry };
+}
+
+/**
+ * What API Gateway makes of the handler's answer to a REST TOKEN event carrying `token`: the
+ * policy's effect (`Allow`, `Deny`), `Unauthorized` (401) or `FailClosed` (500).
+ */
+export async function effectOf(built: BuiltHandler, token: string): Promise<string> {
+  try {
+    const response = await built.handler(restTokenEvent(bearer(token)));
+    return (response as { policyDocument: { Statement: [{ Effect: string }] } }).policyDocument
+      .Statement[0].Effect;
+  } catch (error) {
+    return (error as Error).message === 'Unauthorized' ? 'Unauthorized' : 'FailClosed';
+  }
 }

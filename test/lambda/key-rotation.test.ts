@@ -3,8 +3,7 @@
  * JWKS_MAX_AGE_SECONDS (also through the verified-token cache), and an issuer outage at refresh
  * time keeps the keys in hand instead of failing every request.
  */
-import { bearer, restTokenEvent } from '../helpers/events';
-import { buildHandler, startHarness, type Harness } from '../helpers/harness';
+import { buildHandler, effectOf, startHarness, type Harness } from '../helpers/harness';
 import { JwksServer } from '../helpers/jwks-server';
 import { generateTestKey, goodClaims, signJwt } from '../helpers/tokens';
 
@@ -16,27 +15,17 @@ afterAll(async () => {
   await harness.stop();
 });
 
-async function effect(built: ReturnType<typeof buildHandler>, token: string): Promise<string> {
-  try {
-    const response = await built.handler(restTokenEvent(bearer(token)));
-    return (response as { policyDocument: { Statement: [{ Effect: string }] } }).policyDocument
-      .Statement[0].Effect;
-  } catch (error) {
-    return (error as Error).message === 'Unauthorized' ? 'Unauthorized' : 'FailClosed';
-  }
-}
-
 describe('key rotation', () => {
   it('accepts a token signed by a key the issuer added after the JWKS was cached', async () => {
     const first = generateTestKey('RS256');
     const jwks = await JwksServer.start([first.jwk]);
     try {
       const built = buildHandler({ ...harness.env, JWKS_URI: jwks.uri });
-      expect(await effect(built, signJwt(first, goodClaims()))).toBe('Allow');
+      expect(await effectOf(built, signJwt(first, goodClaims()))).toBe('Allow');
       const second = generateTestKey('RS256');
       jwks.setKeys([first.jwk, second.jwk]);
 
-      expect(await effect(built, signJwt(second, goodClaims()))).toBe('Allow');
+      expect(await effectOf(built, signJwt(second, goodClaims()))).toBe('Allow');
       expect(jwks.requests).toBe(2);
     } finally {
       await jwks.stop();
@@ -54,19 +43,19 @@ describe('key rotation', () => {
         { now: () => clock },
       );
       const token = signJwt(old, goodClaims());
-      expect(await effect(built, token)).toBe('Allow');
+      expect(await effectOf(built, token)).toBe('Allow');
       jwks.setKeys([replacement.jwk]);
 
       clock += 599_000;
-      const beforeMaxAge = await effect(built, token);
+      const beforeMaxAge = await effectOf(built, token);
       clock += 2_000;
-      const afterMaxAge = await effect(built, token);
-      const freshToken = await effect(built, signJwt(old, goodClaims()));
+      const afterMaxAge = await effectOf(built, token);
+      const freshToken = await effectOf(built, signJwt(old, goodClaims()));
 
       expect(beforeMaxAge).toBe('Allow');
       expect(afterMaxAge).toBe('Unauthorized');
       expect(freshToken).toBe('Unauthorized');
-      expect(await effect(built, signJwt(replacement, goodClaims()))).toBe('Allow');
+      expect(await effectOf(built, signJwt(replacement, goodClaims()))).toBe('Allow');
     } finally {
       await jwks.stop();
     }
@@ -87,16 +76,16 @@ describe('key rotation', () => {
         },
         { now: () => clock },
       );
-      expect(await effect(built, signJwt(key, goodClaims()))).toBe('Allow');
+      expect(await effectOf(built, signJwt(key, goodClaims()))).toBe('Allow');
       jwks.mode = 'status-500';
 
       clock += 601_000;
-      const duringOutage = await effect(built, signJwt(key, goodClaims()));
+      const duringOutage = await effectOf(built, signJwt(key, goodClaims()));
       const requestsAfterFailure = jwks.requests;
-      const withinCooldown = await effect(built, signJwt(key, goodClaims()));
+      const withinCooldown = await effectOf(built, signJwt(key, goodClaims()));
       jwks.mode = 'ok';
       clock += 31_000;
-      const afterCooldown = await effect(built, signJwt(key, goodClaims()));
+      const afterCooldown = await effectOf(built, signJwt(key, goodClaims()));
 
       expect(duringOutage).toBe('Allow');
       expect(withinCooldown).toBe('Allow');
@@ -117,23 +106,23 @@ describe('verified-token cache', () => {
     );
     const exp = Math.floor(clock / 1000) + 120;
     const token = signJwt(harness.key, goodClaims({ exp }));
-    expect(await effect(built, token)).toBe('Allow');
-    expect(await effect(built, token)).toBe('Allow');
+    expect(await effectOf(built, token)).toBe('Allow');
+    expect(await effectOf(built, token)).toBe('Allow');
 
     clock = exp * 1000;
 
-    expect(await effect(built, token)).toBe('Unauthorized');
+    expect(await effectOf(built, token)).toBe('Unauthorized');
     expect(built.telemetry.last?.reason).toBe('EXPIRED');
   });
 
   it('does not let a different string of the same token ride on the cache', async () => {
     const built = buildHandler(harness.env);
     const token = signJwt(harness.key, goodClaims());
-    expect(await effect(built, token)).toBe('Allow');
+    expect(await effectOf(built, token)).toBe('Allow');
     const [head, body, sig] = token.split('.') as [string, string, string];
     const tampered = `${head}.${body}.${sig.slice(0, -2)}${sig.endsWith('AA') ? 'AB' : 'AA'}`;
 
-    expect(await effect(built, tampered)).toBe('Unauthorized');
+    expect(await effectOf(built, tampered)).toBe('Unauthorized');
   });
 
   it('can be turned off with VERIFIED_TOKEN_CACHE_ENTRIES=0', async () => {
@@ -151,11 +140,11 @@ describe('verified-token cache', () => {
         { now: () => clock },
       );
       const token = signJwt(key, goodClaims());
-      expect(await effect(built, token)).toBe('Allow');
+      expect(await effectOf(built, token)).toBe('Allow');
       jwks.setKeys([]);
       clock += 601_000;
 
-      expect(await effect(built, token)).toBe('Unauthorized');
+      expect(await effectOf(built, token)).toBe('Unauthorized');
     } finally {
       await jwks.stop();
     }

@@ -13,8 +13,13 @@ import {
   writeTokenRevocation,
 } from '../../lambda/revocation-writer';
 import { readGenerationItem, type GenerationState } from '../../lambda/revocation-store';
-import { bearer, restTokenEvent } from '../helpers/events';
-import { buildHandler, startHarness, type Harness } from '../helpers/harness';
+import {
+  buildHandler,
+  effectOf,
+  startHarness,
+  type BuiltHandler,
+  type Harness,
+} from '../helpers/harness';
 import { goodClaims, ISSUER, signJwt } from '../helpers/tokens';
 
 let harness: Harness;
@@ -24,18 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness.stop();
 });
-
-type Built = ReturnType<typeof buildHandler>;
-
-async function effectOf(built: Built, token: string): Promise<string> {
-  try {
-    const response = await built.handler(restTokenEvent(bearer(token)));
-    return (response as { policyDocument: { Statement: [{ Effect: string }] } }).policyDocument
-      .Statement[0].Effect;
-  } catch (error) {
-    return (error as Error).message === 'Unauthorized' ? 'Unauthorized' : 'FailClosed';
-  }
-}
 
 /** Several warm containers sharing one pinned clock. */
 function containers(count: number, env: Record<string, string> = {}) {
@@ -74,7 +67,7 @@ describe('token revocation reaching warm containers', () => {
 
   it('is lifted by an unrevoke once warm containers poll', async () => {
     const { clock, built } = containers(1);
-    const [container] = built as [Built];
+    const [container] = built as [BuiltHandler];
     const claims = goodClaims();
     await writeTokenRevocation(harness.client, harness.tableName, {
       iss: ISSUER,

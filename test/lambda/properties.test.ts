@@ -7,8 +7,7 @@ import fc from 'fast-check';
 import { RevocationChecker } from '../../lambda/revocation-checker';
 import { maxJtiBytes, subjectKey, tokenKey } from '../../lambda/revocation-key';
 import { MemoryRevocationStore } from '../../bench/memory-store';
-import { bearer, restTokenEvent } from '../helpers/events';
-import { buildHandler, startHarness, type Harness } from '../helpers/harness';
+import { buildHandler, effectOf, startHarness, type Harness } from '../helpers/harness';
 import { AUDIENCE, base64url, goodClaims, ISSUER, signJwt, signature } from '../helpers/tokens';
 
 let harness: Harness;
@@ -18,16 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness.stop();
 });
-
-async function outcome(built: ReturnType<typeof buildHandler>, token: string): Promise<string> {
-  try {
-    const response = await built.handler(restTokenEvent(bearer(token)));
-    return (response as { policyDocument: { Statement: [{ Effect: string }] } }).policyDocument
-      .Statement[0].Effect;
-  } catch (error) {
-    return (error as Error).message === 'Unauthorized' ? 'Unauthorized' : 'FailClosed';
-  }
-}
 
 const decoded = (token: string): string =>
   token
@@ -39,7 +28,7 @@ describe('mutated tokens', () => {
   it('are never allowed unless they decode to the very token that was signed', async () => {
     const built = buildHandler(harness.env);
     const original = signJwt(harness.key, goodClaims());
-    expect(await outcome(built, original)).toBe('Allow');
+    expect(await effectOf(built, original)).toBe('Allow');
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ ';
     const mutation = fc.oneof(
       // Replace, insert or delete characters anywhere.
@@ -76,7 +65,7 @@ describe('mutated tokens', () => {
 
     await fc.assert(
       fc.asyncProperty(mutation, async (token) => {
-        const result = await outcome(built, token);
+        const result = await effectOf(built, token);
         if (decoded(token) === decoded(original) && /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) {
           // A re-encoding of the same bytes (base64url's spare bits): the same token.
           expect(['Allow', 'Unauthorized']).toContain(result);
@@ -163,7 +152,7 @@ describe('signed tokens with arbitrary claims', () => {
         );
         if (typeof payload.jti === 'string' && payload.jti.length > 0)
           payload.jti = `${payload.jti}-${Math.random()}`;
-        const result = await outcome(built, signJwt(harness.key, payload));
+        const result = await effectOf(built, signJwt(harness.key, payload));
 
         expect(result).toBe(expected(payload) ? 'Allow' : 'Unauthorized');
       }),
@@ -185,7 +174,7 @@ describe('signed tokens with arbitrary claims', () => {
         const input = `${base64url(JSON.stringify(head))}.${base64url(JSON.stringify(goodClaims({ jti: `p-${seed}-${Math.random()}` })))}`;
         const forged = `${input}.${signature(harness.otherKey, input)}`;
 
-        expect(await outcome(built, forged)).toBe('Unauthorized');
+        expect(await effectOf(built, forged)).toBe('Unauthorized');
       }),
       { numRuns: 100 },
     );

@@ -6,7 +6,7 @@ import { createHmac, createSign } from 'node:crypto';
 import { maxJtiBytes, tokenKey } from '../../lambda/revocation-key';
 import { putItem, ttlValue } from '../helpers/dynamodb';
 import { bearer, restTokenEvent } from '../helpers/events';
-import { buildHandler, startHarness, type Harness } from '../helpers/harness';
+import { buildHandler, effectOf, startHarness, type Harness } from '../helpers/harness';
 import { JwksServer } from '../helpers/jwks-server';
 import {
   AUDIENCE,
@@ -27,19 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness.stop();
 });
-
-type Built = ReturnType<typeof buildHandler>;
-
-async function effectOf(built: Built, token: string): Promise<string> {
-  try {
-    const response = await built.handler(restTokenEvent(bearer(token)));
-    const { Effect } = (response as { policyDocument: { Statement: [{ Effect: string }] } })
-      .policyDocument.Statement[0];
-    return Effect;
-  } catch (error) {
-    return (error as Error).message === 'Unauthorized' ? 'Unauthorized' : 'FailClosed';
-  }
-}
 
 function header(key: TestKey, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { alg: key.alg, kid: key.kid, typ: 'JWT', ...extra };
