@@ -359,11 +359,12 @@ async function memory(settings: Settings): Promise<Row> {
   if (checker.size !== Math.min(settings.cachedJtis, 100_000))
     throw new Error('the cache did not hold every jti');
   return row(
-    `memory: heap growth with ${settings.cachedJtis} distinct cached jtis (CACHE_MAX_ENTRIES 100000${gc ? '' : ', no --expose-gc'}) vs a 128 MB Lambda`,
+    `memory: heap growth with ${settings.cachedJtis} distinct cached jtis (CACHE_MAX_ENTRIES 100000${gc ? '' : ', no --expose-gc'}) vs a 128 MB function`,
     'MB',
     (after - before) / 1024 / 1024,
     128,
-    0.5,
+    // The issue names no ratio: "well inside a 128 MB Lambda".
+    null,
   );
 }
 
@@ -447,7 +448,7 @@ async function concurrency(
       'requests',
       requests,
       distinctKeys,
-      1.1,
+      null,
     ),
   ];
 }

@@ -77,7 +77,8 @@ export function createTokenVerifier(
   const verifiedTokens =
     config.verifiedTokenCacheEntries > 0
       ? new LRUCache<string, VerifiedToken>({
-          max: config.verifiedTokenCacheEntries,
+          // Bounded by bytes only: a `max` would be preallocated at every cold start.
+          max: 0,
           maxSize: config.verifiedTokenCacheEntries * 4096,
           sizeCalculation: (_value, key) => key.length * 2 + 512,
           perf: { now },
@@ -154,7 +155,10 @@ export function createTokenVerifier(
       const ttl = Math.floor(
         Math.min((verified.exp + config.clockSkewSeconds) * 1000, keysDue) - current,
       );
-      if (ttl >= 1) verifiedTokens?.set(token, verified, { ttl });
+      if (ttl >= 1 && verifiedTokens) {
+        if (verifiedTokens.size >= config.verifiedTokenCacheEntries) verifiedTokens.pop();
+        verifiedTokens.set(token, verified, { ttl });
+      }
       return verified;
     },
   };
