@@ -165,7 +165,15 @@ export function ttlValue(epochSeconds: number): Record<string, AttributeValue> {
  * upstream; the faults accept and never answer, or answer throttling, access denied, HTTP 500
  * or a truncated body.
  */
-export type FaultKind = 'refuse' | 'hang' | 'throttle' | 'status-500' | 'access-denied' | 'garbage';
+export type FaultKind =
+  | 'refuse'
+  | 'hang'
+  | 'throttle'
+  | 'status-500'
+  | 'status-503'
+  | 'access-denied'
+  | 'validation'
+  | 'garbage';
 export type ProxyMode = Exclude<FaultKind, 'refuse'> | 'pass';
 
 export class FaultyDynamoDb {
@@ -232,6 +240,10 @@ export class FaultyDynamoDb {
         return json(400, 'ThrottlingException', 'Rate of requests exceeds the allowed throughput.');
       case 'status-500':
         return json(500, 'InternalServerError', 'Internal server error');
+      case 'status-503':
+        return json(503, 'ServiceUnavailable', 'Service unavailable');
+      case 'validation':
+        return json(400, 'ValidationException', 'One or more parameter values were invalid');
       case 'access-denied':
         return json(400, 'AccessDeniedException', 'not authorized to perform dynamodb:GetItem');
       case 'garbage':

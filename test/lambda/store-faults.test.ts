@@ -47,51 +47,56 @@ function expectFailClosed(outcome: PromiseSettledResult<unknown>): void {
   expect(reason.message).toBe('Authorizer failed closed (STORE_UNAVAILABLE)');
 }
 
-describe.each<ProxyMode>(['hang', 'throttle', 'status-500', 'access-denied', 'garbage'])(
-  'DynamoDB answering "%s"',
-  (mode) => {
-    let proxy: FaultyDynamoDb;
-    beforeEach(async () => {
-      proxy = await FaultyDynamoDb.start(mode, harness.dynamo.endpoint);
+describe.each<ProxyMode>([
+  'hang',
+  'throttle',
+  'status-500',
+  'status-503',
+  'access-denied',
+  'validation',
+  'garbage',
+])('DynamoDB answering "%s"', (mode) => {
+  let proxy: FaultyDynamoDb;
+  beforeEach(async () => {
+    proxy = await FaultyDynamoDb.start(mode, harness.dynamo.endpoint);
+  });
+  afterEach(async () => {
+    await proxy.stop();
+  });
+
+  it('fails closed within the budget, then answers normally once the fault ends', async () => {
+    const { handler, telemetry } = buildHandler(envFor(proxy.endpoint));
+    const token = signJwt(harness.key, goodClaims());
+
+    const failed = await timed(handler(restTokenEvent(bearer(token))));
+    proxy.mode = 'pass';
+    const recovered = await handler(restTokenEvent(bearer(token)));
+
+    expectFailClosed(failed.outcome);
+    expect(failed.ms).toBeLessThan(DEADLINE_MS);
+    expect(telemetry.records[0]).toMatchObject({
+      decision: 'error',
+      reason: 'STORE_UNAVAILABLE',
     });
-    afterEach(async () => {
-      await proxy.stop();
+    expect(recovered).toMatchObject({ policyDocument: { Statement: [{ Effect: 'Allow' }] } });
+  });
+
+  it('never allows a revoked token while failing, and denies it after recovery', async () => {
+    const claims = goodClaims();
+    await putItem(harness.client, harness.tableName, tokenKey(ISSUER, claims.jti as string), {
+      ...ttlValue(Math.floor(Date.now() / 1000) + 3600),
     });
+    const { handler } = buildHandler(envFor(proxy.endpoint));
+    const token = signJwt(harness.key, claims);
 
-    it('fails closed within the budget, then answers normally once the fault ends', async () => {
-      const { handler, telemetry } = buildHandler(envFor(proxy.endpoint));
-      const token = signJwt(harness.key, goodClaims());
+    const failed = await timed(handler(restTokenEvent(bearer(token))));
+    proxy.mode = 'pass';
+    const recovered = await handler(restTokenEvent(bearer(token)));
 
-      const failed = await timed(handler(restTokenEvent(bearer(token))));
-      proxy.mode = 'pass';
-      const recovered = await handler(restTokenEvent(bearer(token)));
-
-      expectFailClosed(failed.outcome);
-      expect(failed.ms).toBeLessThan(DEADLINE_MS);
-      expect(telemetry.records[0]).toMatchObject({
-        decision: 'error',
-        reason: 'STORE_UNAVAILABLE',
-      });
-      expect(recovered).toMatchObject({ policyDocument: { Statement: [{ Effect: 'Allow' }] } });
-    });
-
-    it('never allows a revoked token while failing, and denies it after recovery', async () => {
-      const claims = goodClaims();
-      await putItem(harness.client, harness.tableName, tokenKey(ISSUER, claims.jti as string), {
-        ...ttlValue(Math.floor(Date.now() / 1000) + 3600),
-      });
-      const { handler } = buildHandler(envFor(proxy.endpoint));
-      const token = signJwt(harness.key, claims);
-
-      const failed = await timed(handler(restTokenEvent(bearer(token))));
-      proxy.mode = 'pass';
-      const recovered = await handler(restTokenEvent(bearer(token)));
-
-      expectFailClosed(failed.outcome);
-      expect(recovered).toMatchObject({ policyDocument: { Statement: [{ Effect: 'Deny' }] } });
-    });
-  },
-);
+    expectFailClosed(failed.outcome);
+    expect(recovered).toMatchObject({ policyDocument: { Statement: [{ Effect: 'Deny' }] } });
+  });
+});
 
 it('fails closed within the budget when DynamoDB refuses connections', async () => {
   const refusing = await FaultyDynamoDb.refusing();

@@ -6,7 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startLocalServer, type LocalServer } from '../../local/server';
-import { GATEWAY_ANSWERS } from '../../local/gateway';
+import { evaluatePolicy, GATEWAY_ANSWERS } from '../../local/gateway';
+import { allowResponse } from '../../lambda/responses';
 import { eventually, get, jti, tempDataDir } from '../helpers/local';
 import { generateTestKey, signJwt } from '../helpers/tokens';
 
@@ -102,6 +103,41 @@ describe.each(['rest-token', 'rest-request', 'http-v2'] as const)(
     });
   },
 );
+
+describe('the API Gateway authorizer cache', () => {
+  it('can reuse an Allow made for one route on every other route of the stage', async () => {
+    const arn = (method: string, path: string) =>
+      `arn:aws:execute-api:us-east-1:123456789012:api/prod/${method}${path}`;
+    const token = {
+      iss: 'https://i',
+      jti: 'j',
+      sub: 'alice',
+      exp: 2_000_000_000,
+      iat: undefined,
+      revocationKey: 'k',
+      subjectKey: 's',
+      claims: {},
+    };
+    const cached = allowResponse({
+      kind: 'rest-token',
+      httpApiResponseMode: 'simple',
+      resourceArn: arn('GET', '/orders/1'),
+      token,
+    });
+    if (!('policyDocument' in cached)) throw new Error('expected a policy');
+
+    for (const [method, path] of [
+      ['GET', '/orders/2'],
+      ['POST', '/orders'],
+      ['DELETE', '/a/b/c'],
+    ]) {
+      expect(evaluatePolicy(cached, arn(method as string, path as string))).toBe('allow');
+    }
+    expect(
+      evaluatePolicy(cached, 'arn:aws:execute-api:us-east-1:123456789012:api/other-stage/GET/x'),
+    ).toBe('not-allowed');
+  });
+});
 
 describe('local mode lifecycle', () => {
   it('keeps revocations across a restart', async () => {
