@@ -105,7 +105,7 @@ describe.each(['rest-token', 'rest-request', 'http-v2'] as const)(
 );
 
 describe('the API Gateway authorizer cache', () => {
-  it('can reuse an Allow made for one route on every other route of the stage', async () => {
+  it('can reuse an Allow made for one route on every other route of the stage', () => {
     const arn = (method: string, path: string) =>
       `arn:aws:execute-api:us-east-1:123456789012:api/prod/${method}${path}`;
     const token = {
