@@ -86,18 +86,7 @@ export class LocalDynamoDb {
     } finally {
       probe.destroy();
     }
-    const proxy = createServer((request, response) => {
-      const forward = httpRequest(
-        `${upstream}${request.url ?? '/'}`,
-        { method: request.method, headers: request.headers },
-        (answer) => {
-          response.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(response);
-        },
-      );
-      forward.on('error', () => response.destroy());
-      request.pipe(forward);
-    });
+    const proxy = createServer((request, response) => forward(request, response, upstream));
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const { port: proxyPort } = proxy.address() as AddressInfo;
     return new LocalDynamoDb(proxy, `http://127.0.0.1:${proxyPort}`, java);
@@ -124,6 +113,20 @@ export class LocalDynamoDb {
       await exited;
     }
   }
+}
+
+/** Passes a request on to `upstream` and its answer back. */
+function forward(request: IncomingMessage, response: ServerResponse, upstream: string): void {
+  const onward = httpRequest(
+    `${upstream}${request.url ?? '/'}`,
+    { method: request.method, headers: request.headers },
+    (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    },
+  );
+  onward.on('error', () => response.destroy());
+  request.pipe(onward);
 }
 
 async function freePort(): Promise<number> {
@@ -219,20 +222,10 @@ export class FaultyDynamoDb {
         .end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message }));
     };
     switch (this.mode) {
-      case 'pass': {
+      case 'pass':
         if (!upstream) throw new Error('pass mode needs an upstream');
-        const forward = httpRequest(
-          `${upstream}${request.url ?? '/'}`,
-          { method: request.method, headers: request.headers },
-          (upstreamResponse) => {
-            response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
-            upstreamResponse.pipe(response);
-          },
-        );
-        forward.on('error', () => response.destroy());
-        request.pipe(forward);
+        forward(request, response, upstream);
         return;
-      }
       case 'hang':
         request.resume();
         return;
