@@ -148,8 +148,7 @@ exp and sub are read from its payload; the token is not verified (revoking is al
         jti: target.jti,
         exp,
         sub: target.sub,
-        reason: typeof values.reason === 'string' ? values.reason : undefined,
-        revokedBy: io.env.USER ? `cli:${io.env.USER}` : 'cli',
+        ...auditFields(io, values),
       };
       const problem = tokenRevocationProblem(revocation);
       if (problem) throw new UsageError(`cannot revoke: ${problem}`);
@@ -267,8 +266,7 @@ later revocation time already recorded is kept.`,
         sub,
         notBefore,
         keepUntil: notBefore + keepSeconds,
-        reason: typeof values.reason === 'string' ? values.reason : undefined,
-        revokedBy: io.env.USER ? `cli:${io.env.USER}` : 'cli',
+        ...auditFields(io, values),
       };
       const problem = subjectRevocationProblem(revocation);
       if (problem) throw new UsageError(`cannot revoke: ${problem}`);
@@ -444,6 +442,17 @@ function keyTarget(context: CommandContext): KeyTarget {
     key: tokenKey(target.iss, target.jti),
     label: `jti ${target.jti} of ${target.iss}`,
     fields: { iss: target.iss, jti: target.jti },
+  };
+}
+
+/** Who revoked, and why: the audit fields every CLI revocation carries. */
+function auditFields(
+  io: CliIo,
+  values: Record<string, string | boolean | undefined>,
+): { reason: string | undefined; revokedBy: string } {
+  return {
+    reason: typeof values.reason === 'string' ? values.reason : undefined,
+    revokedBy: io.env.USER ? `cli:${io.env.USER}` : 'cli',
   };
 }
 
