@@ -91,6 +91,35 @@ describe('PowertoolsTelemetry', () => {
     expect(documents).toEqual([expect.objectContaining({ Allow: 1, CacheHit: 1 })]);
   });
 
+  it('logs allows at DEBUG, and takes a level changed later from the next publication on', () => {
+    let clock = 1_000_000;
+    const debug = telemetry('DEBUG', 10, () => clock);
+    const quiet = telemetry('INFO', 10, () => clock);
+    const allow = {
+      decision: 'allow' as const,
+      reason: 'OK',
+      cache: 'hit' as const,
+      durationMs: 1,
+    };
+
+    const logged = captureOutput(() => debug.record({ ...allow, jti: 'j-3' }));
+    quiet.logger.setLogLevel('DEBUG');
+    const beforePublication = captureOutput(() => quiet.record({ ...allow, jti: 'j-4' }));
+    clock += 10_000;
+    const afterPublication = captureOutput(() => {
+      quiet.record({ ...allow, jti: 'j-5' });
+      quiet.record({ ...allow, jti: 'j-6' });
+    });
+
+    const messages = (documents: Record<string, unknown>[]): unknown[] =>
+      documents
+        .filter((document) => document.message !== undefined)
+        .map((document) => document.jti);
+    expect(messages(logged)).toEqual(['j-3']);
+    expect(messages(beforePublication)).toEqual([]);
+    expect(messages(afterPublication)).toEqual(['j-6']);
+  });
+
   it('logs a fail-closed error with its cause, and counts it', () => {
     const subject = telemetry('INFO');
     const cause = new Error('ECONNREFUSED');
