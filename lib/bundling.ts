@@ -7,7 +7,11 @@ export const FUNCTION_BUNDLING = {
   target: 'node22',
   mainFields: ['module', 'main'],
   minify: true,
-  keepNames: true,
+  // No keepNames: it wraps every named function and class in a call that sets its name, at load
+  // and each time a closure is made (measured: load time 1.16 -> 1.08 of the SDK-only bundle,
+  // and about 6 us on a cache miss). Error names are set as literals; stack traces are mapped
+  // back through the source map (NODE_OPTIONS=--enable-source-maps).
+  keepNames: false,
   sourceMap: true,
   sourcesContent: false,
   // The SDK is bundled, not taken from the runtime: the store deadline relies on a recent
