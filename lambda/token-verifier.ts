@@ -7,7 +7,8 @@
  * require `exp` or `jti`; this module adds those, plus the algorithm allow-list, `typ`, the
  * size cap and the revocation key.
  */
-import { JwtVerifier } from 'aws-jwt-verify';
+// The subpath: the package index also brings the Cognito and ALB verifiers into the bundle.
+import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import { SimpleJwksCache, SimplePenaltyBox, type JwksCache } from 'aws-jwt-verify/jwk';
 import { LRUCache } from 'lru-cache';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
