@@ -189,6 +189,11 @@ export class FaultyDynamoDb {
     public mode: ProxyMode,
   ) {}
 
+  /** Client connections currently open. */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
   /** A port nothing listens on: every connection is refused. */
   static async refusing(): Promise<FaultyDynamoDb> {
     const probe = createServer();

@@ -1,5 +1,12 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { StoreUnavailableError } from '../../lambda/errors';
-import { readGenerationItem, revocationInForce, withDeadline } from '../../lambda/revocation-store';
+import {
+  DynamoDbRevocationStore,
+  readGenerationItem,
+  revocationInForce,
+  withDeadline,
+} from '../../lambda/revocation-store';
+import { FaultyDynamoDb } from '../helpers/dynamodb';
 
 describe('revocationInForce', () => {
   const now = 1_800_000_000;
@@ -60,6 +67,67 @@ describe('withDeadline', () => {
 
   it('passes a result through', async () => {
     await expect(withDeadline(1000, () => Promise.resolve(42), 'lookup')).resolves.toBe(42);
+  });
+});
+
+describe('the deadline cancels the SDK request (DynamoDB that never answers, real sockets)', () => {
+  /** Polls `condition` every 10 ms for at most `ms`; its last value. */
+  async function eventually(condition: () => boolean, ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (!condition() && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    return condition();
+  }
+
+  function client(endpoint: string, requestTimeout: number, maxAttempts: number): DynamoDBClient {
+    return new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts,
+      requestHandler: { requestTimeout, throwOnRequestTimeout: true, connectionTimeout: 5000 },
+    });
+  }
+
+  it('closes the connection of a request the SDK would wait a minute for', async () => {
+    const proxy = await FaultyDynamoDb.start('hang');
+    const patient = client(proxy.endpoint, 60_000, 1);
+    const store = new DynamoDbRevocationStore({
+      client: patient,
+      tableName: 'tbl',
+      timeoutMs: 200,
+    });
+    try {
+      await expect(store.read(['t#1#i#j'])).rejects.toThrow(StoreUnavailableError);
+      const closed = await eventually(() => proxy.openConnections === 0, 5000);
+
+      expect(proxy.requests).toBe(1);
+      expect(closed).toBe(true);
+    } finally {
+      patient.destroy();
+      await proxy.stop();
+    }
+  });
+
+  it('stops the retries: no attempt starts after the deadline', async () => {
+    const proxy = await FaultyDynamoDb.start('hang');
+    // Attempts of 100 ms, up to 10 of them: without cancellation they would go on for a second.
+    const retrying = client(proxy.endpoint, 100, 10);
+    const store = new DynamoDbRevocationStore({
+      client: retrying,
+      tableName: 'tbl',
+      timeoutMs: 150,
+    });
+    try {
+      await expect(store.readGeneration()).rejects.toThrow(StoreUnavailableError);
+      const atDeadline = proxy.requests;
+      await new Promise((r) => setTimeout(r, 1500));
+
+      expect(atDeadline).toBeGreaterThanOrEqual(1);
+      expect(proxy.requests).toBe(atDeadline);
+    } finally {
+      retrying.destroy();
+      await proxy.stop();
+    }
   });
 });
 
