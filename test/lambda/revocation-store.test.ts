@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { StoreUnavailableError } from '../../lambda/errors';
 import {
+  type DeadlineSignal,
   DynamoDbRevocationStore,
   readGenerationItem,
   revocationInForce,
@@ -34,7 +35,7 @@ describe('revocationInForce', () => {
 
 describe('withDeadline', () => {
   it('rejects at the deadline even when the operation ignores the abort, and aborts it', async () => {
-    let signal: AbortSignal | undefined;
+    let signal: DeadlineSignal | undefined;
     const started = performance.now();
 
     const outcome = withDeadline(
