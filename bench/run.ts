@@ -510,7 +510,7 @@ export async function runBench(quick: boolean, only?: string): Promise<Row[]> {
     ? {
         quick,
         timeMs: 600,
-        rounds: 3,
+        rounds: 6,
         coldStartRuns: 5,
         cachedJtis: 100_000,
         concurrentCalls: 2_000,
@@ -518,7 +518,7 @@ export async function runBench(quick: boolean, only?: string): Promise<Row[]> {
     : {
         quick,
         timeMs: 4_000,
-        rounds: 10,
+        rounds: 40,
         coldStartRuns: 21,
         cachedJtis: 100_000,
         concurrentCalls: 20_000,
