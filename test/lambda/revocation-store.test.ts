@@ -79,56 +79,60 @@ describe('the deadline cancels the SDK request (DynamoDB that never answers, rea
     return condition();
   }
 
-  function client(endpoint: string, requestTimeout: number, maxAttempts: number): DynamoDBClient {
-    return new DynamoDBClient({
+  /** A store in front of a DynamoDB that accepts requests and never answers. */
+  async function withSilentDynamoDb(
+    sdk: { requestTimeout: number; maxAttempts: number },
+    timeoutMs: number,
+    work: (store: DynamoDbRevocationStore, proxy: FaultyDynamoDb) => Promise<void>,
+  ): Promise<void> {
+    const proxy = await FaultyDynamoDb.start('hang');
+    const client = new DynamoDBClient({
       region: 'us-east-1',
-      endpoint,
+      endpoint: proxy.endpoint,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts,
-      requestHandler: { requestTimeout, throwOnRequestTimeout: true, connectionTimeout: 5000 },
+      maxAttempts: sdk.maxAttempts,
+      requestHandler: {
+        requestTimeout: sdk.requestTimeout,
+        throwOnRequestTimeout: true,
+        connectionTimeout: 5000,
+      },
     });
+    try {
+      await work(new DynamoDbRevocationStore({ client, tableName: 'tbl', timeoutMs }), proxy);
+    } finally {
+      client.destroy();
+      await proxy.stop();
+    }
   }
 
   it('closes the connection of a request the SDK would wait a minute for', async () => {
-    const proxy = await FaultyDynamoDb.start('hang');
-    const patient = client(proxy.endpoint, 60_000, 1);
-    const store = new DynamoDbRevocationStore({
-      client: patient,
-      tableName: 'tbl',
-      timeoutMs: 200,
-    });
-    try {
-      await expect(store.read(['t#1#i#j'])).rejects.toThrow(StoreUnavailableError);
-      const closed = await eventually(() => proxy.openConnections === 0, 5000);
+    await withSilentDynamoDb(
+      { requestTimeout: 60_000, maxAttempts: 1 },
+      200,
+      async (store, proxy) => {
+        await expect(store.read(['t#1#i#j'])).rejects.toThrow(StoreUnavailableError);
+        const closed = await eventually(() => proxy.openConnections === 0, 5000);
 
-      expect(proxy.requests).toBe(1);
-      expect(closed).toBe(true);
-    } finally {
-      patient.destroy();
-      await proxy.stop();
-    }
+        expect(proxy.requests).toBe(1);
+        expect(closed).toBe(true);
+      },
+    );
   });
 
   it('stops the retries: no attempt starts after the deadline', async () => {
-    const proxy = await FaultyDynamoDb.start('hang');
     // Attempts of 100 ms, up to 10 of them: without cancellation they would go on for a second.
-    const retrying = client(proxy.endpoint, 100, 10);
-    const store = new DynamoDbRevocationStore({
-      client: retrying,
-      tableName: 'tbl',
-      timeoutMs: 150,
-    });
-    try {
-      await expect(store.readGeneration()).rejects.toThrow(StoreUnavailableError);
-      const atDeadline = proxy.requests;
-      await new Promise((r) => setTimeout(r, 1500));
+    await withSilentDynamoDb(
+      { requestTimeout: 100, maxAttempts: 10 },
+      150,
+      async (store, proxy) => {
+        await expect(store.readGeneration()).rejects.toThrow(StoreUnavailableError);
+        const atDeadline = proxy.requests;
+        await new Promise((r) => setTimeout(r, 1500));
 
-      expect(atDeadline).toBeGreaterThanOrEqual(1);
-      expect(proxy.requests).toBe(atDeadline);
-    } finally {
-      retrying.destroy();
-      await proxy.stop();
-    }
+        expect(atDeadline).toBeGreaterThanOrEqual(1);
+        expect(proxy.requests).toBe(atDeadline);
+      },
+    );
   });
 });
 

@@ -46,6 +46,14 @@ function telemetry(
   }
 }
 
+/** An allow answered from the cache. */
+const allow = {
+  decision: 'allow' as const,
+  reason: 'OK',
+  cache: 'hit' as const,
+  durationMs: 1,
+};
+
 describe('PowertoolsTelemetry', () => {
   it('logs a denial and publishes its metrics in EMF', () => {
     const subject = telemetry('INFO');
@@ -95,12 +103,6 @@ describe('PowertoolsTelemetry', () => {
     let clock = 1_000_000;
     const debug = telemetry('DEBUG', 10, () => clock);
     const quiet = telemetry('INFO', 10, () => clock);
-    const allow = {
-      decision: 'allow' as const,
-      reason: 'OK',
-      cache: 'hit' as const,
-      durationMs: 1,
-    };
 
     const logged = captureOutput(() => debug.record({ ...allow, jti: 'j-3' }));
     quiet.logger.setLogLevel('DEBUG');
@@ -144,12 +146,6 @@ describe('PowertoolsTelemetry', () => {
   it('counts in memory and publishes the sums every flushSeconds, and at once on a failure', () => {
     let clock = 1_000_000;
     const subject = telemetry('INFO', 10, () => clock);
-    const allow = {
-      decision: 'allow' as const,
-      reason: 'OK',
-      cache: 'hit' as const,
-      durationMs: 1,
-    };
 
     const quiet = captureOutput(() => {
       for (let i = 0; i < 3; i += 1) subject.record(allow);
