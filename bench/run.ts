@@ -132,16 +132,34 @@ function row(
 }
 
 /**
- * Median latency in microseconds of each task. The tasks take turns: the run is cut into
- * rounds, each task gets a slice of every round (in a rotating order), and each figure is the
- * median over the rounds of that task's median. Drift on a shared machine (another process,
- * a slower minute) then hits every task alike instead of whichever ran during it. The first
- * round warms everything up (JIT, sockets, dynalite) and does not count.
+ * A row from paired samples (`values[i]` and `baselines[i]` measured side by side): the
+ * medians, and the median of the pairs' ratios, which is steadier on a shared machine than the
+ * ratio of the medians because each pair ran under the same load.
+ */
+function pairedRow(
+  name: string,
+  unit: string,
+  values: readonly number[],
+  baselines: readonly number[],
+  target: number,
+): Row {
+  return {
+    ...row(name, unit, median(values), median(baselines), target),
+    ratio: median(values.map((value, i) => value / (baselines[i] ?? NaN))),
+  };
+}
+
+/**
+ * Latency in microseconds of each task, one median per round. The tasks take turns: the run is cut into
+ * rounds and each task gets a slice of every round (in a rotating order): drift on a shared
+ * machine (another process, a slower minute) then hits every task alike instead of whichever
+ * ran during it, and round `i` of two tasks is a pair for {@link pairedRow}. The first round
+ * warms everything up (JIT, sockets, dynalite) and does not count.
  */
 async function compare(
   settings: Settings,
   tasks: Record<string, () => Promise<unknown>>,
-): Promise<Record<string, number>> {
+): Promise<Record<string, number[]>> {
   // tinybench is published as an ES module only.
   const { Bench } = await import('tinybench');
   const names = Object.keys(tasks);
@@ -157,7 +175,7 @@ async function compare(
       perRound[task.name]?.push((result?.latency?.p50 ?? result?.latency?.mean ?? NaN) * 1000);
     }
   }
-  return Object.fromEntries(names.map((name) => [name, median(perRound[name] ?? [])]));
+  return perRound;
 }
 
 function median(values: readonly number[]): number {
@@ -228,16 +246,16 @@ async function warmHit(
     const verifier = JwtVerifier.create({ issuer: ISSUER, audience: AUDIENCE, jwksUri });
     verifier.cacheJwks({ keys: keys.map((entry) => ({ kty: entry.jwk.kty ?? '', ...entry.jwk })) });
     await verifier.verify(token);
-    const means = await compare(settings, {
+    const rounds = await compare(settings, {
       handler: () => handler(event),
       verify: () => verifier.verify(token),
     });
     rows.push(
-      row(
+      pairedRow(
         `warm hit, ${key.alg}: handler vs bare verify()`,
         'us/call',
-        means.handler ?? NaN,
-        means.verify ?? NaN,
+        rounds.handler ?? [],
+        rounds.verify ?? [],
         1.1,
       ),
     );
@@ -285,7 +303,7 @@ async function miss(
     return token;
   };
   const before = operations();
-  const means = await compare(settings, {
+  const rounds = await compare(settings, {
     known: () => known(tokenEvent(next('known', workingSet))),
     getItem: () => {
       calls.getItem += 1;
@@ -309,18 +327,18 @@ async function miss(
     throw new Error(`miss: the token pool (${pool.length}) ran out`);
   }
   return [
-    row(
+    pairedRow(
       'miss, known token (jti not cached; dynalite on loopback): handler vs bare GetItem',
       'us/call',
-      means.known ?? NaN,
-      means.getItem ?? NaN,
+      rounds.known ?? [],
+      rounds.getItem ?? [],
       1.1,
     ),
-    row(
+    pairedRow(
       'miss, new token: handler vs bare verify() then bare GetItem',
       'us/call',
-      means.fresh ?? NaN,
-      means.verifyThenGet ?? NaN,
+      rounds.fresh ?? [],
+      rounds.verifyThenGet ?? [],
       1.1,
     ),
   ];
@@ -346,8 +364,11 @@ async function coldStart(settings: Settings, env: Record<string, string>): Promi
       AWS_REGION: 'eu-west-1',
       POWERTOOLS_METRICS_DISABLED: 'true',
     };
+    // As the function runs: the construct sets NODE_OPTIONS=--enable-source-maps.
     const load = async (file: string): Promise<number> => {
-      const { stdout } = await run(process.execPath, [probe, file], { env: childEnv });
+      const { stdout } = await run(process.execPath, ['--enable-source-maps', probe, file], {
+        env: childEnv,
+      });
       return Number(stdout);
     };
     const authorizerTimes: number[] = [];
@@ -365,11 +386,11 @@ async function coldStart(settings: Settings, env: Record<string, string>): Promi
         statSync(reference).size / 1024,
         1.15,
       ),
-      row(
-        `cold start: load and init time, median of ${settings.coldStartRuns} fresh processes`,
+      pairedRow(
+        `cold start: load and init time, median of ${settings.coldStartRuns} fresh processes each`,
         'ms',
-        median(authorizerTimes),
-        median(referenceTimes),
+        authorizerTimes,
+        referenceTimes,
         1.25,
       ),
     ];
@@ -519,7 +540,7 @@ export async function runBench(quick: boolean, only?: string): Promise<Row[]> {
         quick,
         timeMs: 4_000,
         rounds: 40,
-        coldStartRuns: 21,
+        coldStartRuns: 61,
         cachedJtis: 100_000,
         concurrentCalls: 20_000,
       };
