@@ -20,7 +20,7 @@
  *
  * Concurrent lookups of the same keys share one store request, as do concurrent polls.
  */
-import { LRUCache } from 'lru-cache';
+import { BoundedCache } from './bounded-cache';
 import type { Change, Revocation, RevocationStore } from './revocation-store';
 
 export type RevocationSource = 'cache' | 'store';
@@ -76,8 +76,7 @@ export class RevocationChecker {
   private readonly notRevokedTtlMs: number;
   private readonly pollIntervalMs: number;
   private readonly now: () => number;
-  private readonly cache: LRUCache<string, CacheEntry>;
-  private readonly maxEntries: number;
+  private readonly cache: BoundedCache<CacheEntry>;
   private readonly inFlight = new Map<string, Promise<ReadonlyMap<string, Revocation>>>();
   /** The generation whose changes have all been applied to the cache; unknown at cold start. */
   private generation: number | undefined;
@@ -94,17 +93,11 @@ export class RevocationChecker {
     this.notRevokedTtlMs = options.notRevokedTtlSeconds * 1000;
     this.pollIntervalMs = options.generationPollSeconds * 1000;
     this.now = options.now ?? Date.now;
-    const now = this.now;
-    this.maxEntries = options.maxEntries;
-    // No `max`: lru-cache would preallocate arrays of that length at every cold start (about
-    // 10 ms for 100 000 entries, measured); the count is bounded in `remember` instead.
-    this.cache = new LRUCache<string, CacheEntry>({
-      max: 0,
-      maxSize: options.maxBytes ?? DEFAULT_MAX_BYTES,
-      sizeCalculation: (_value, key) => key.length * 2 + ENTRY_OVERHEAD_BYTES,
-      perf: { now },
-      // Read the clock on every check: no stale cached "now", and no timer per millisecond.
-      ttlResolution: 0,
+    this.cache = new BoundedCache<CacheEntry>({
+      maxEntries: options.maxEntries,
+      maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
+      bytesOf: (key) => key.length * 2 + ENTRY_OVERHEAD_BYTES,
+      now: this.now,
     });
   }
 
@@ -278,8 +271,7 @@ export class RevocationChecker {
     }
     ttlMs = Math.floor(Math.min(ttlMs, MAX_TTL_MS));
     if (ttlMs < 1) return;
-    if (this.cache.size >= this.maxEntries && !this.cache.has(key)) this.cache.pop();
-    this.cache.set(key, { revocation }, { ttl: ttlMs });
+    this.cache.set(key, { revocation }, ttlMs);
   }
 }
 

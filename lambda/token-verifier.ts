@@ -10,7 +10,6 @@
 // The subpath: the package index also brings the Cognito and ALB verifiers into the bundle.
 import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import { SimpleJwksCache, SimplePenaltyBox, type JwksCache } from 'aws-jwt-verify/jwk';
-import { LRUCache } from 'lru-cache';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
 import {
   FetchError,
@@ -34,6 +33,7 @@ import {
   WaitPeriodNotYetEndedJwkError,
 } from 'aws-jwt-verify/error';
 import type { AuthorizerConfig } from './config';
+import { BoundedCache } from './bounded-cache';
 import { KeysUnavailableError, TokenRejectedError, type RejectionCode } from './errors';
 import { MaxAgeJwksCache } from './jwks-cache';
 import { JwksFetcher } from './jwks-fetcher';
@@ -77,13 +77,11 @@ export function createTokenVerifier(
   // the issuer keys are reloaded, so a withdrawn key is not trusted through this cache either.
   const verifiedTokens =
     config.verifiedTokenCacheEntries > 0
-      ? new LRUCache<string, VerifiedToken>({
-          // Bounded by bytes only: a `max` would be preallocated at every cold start.
-          max: 0,
-          maxSize: config.verifiedTokenCacheEntries * 4096,
-          sizeCalculation: (_value, key) => key.length * 2 + 512,
-          perf: { now },
-          ttlResolution: 0,
+      ? new BoundedCache<VerifiedToken>({
+          maxEntries: config.verifiedTokenCacheEntries,
+          maxBytes: config.verifiedTokenCacheEntries * 4096,
+          bytesOf: (key) => key.length * 2 + 512,
+          now,
         })
       : undefined;
   const maxAgeCache: MaxAgeJwksCache | undefined = deps.jwksCache
@@ -156,10 +154,7 @@ export function createTokenVerifier(
       const ttl = Math.floor(
         Math.min((verified.exp + config.clockSkewSeconds) * 1000, keysDue) - current,
       );
-      if (ttl >= 1 && verifiedTokens) {
-        if (verifiedTokens.size >= config.verifiedTokenCacheEntries) verifiedTokens.pop();
-        verifiedTokens.set(token, verified, { ttl });
-      }
+      if (ttl >= 1) verifiedTokens?.set(token, verified, ttl);
       return verified;
     },
   };
