@@ -147,7 +147,8 @@ export class RevocationChecker {
     };
     // The poll and the read of missing keys go out together: one round trip.
     await Promise.all([this.isConfirmed() ? undefined : this.pollGeneration(), fetchMissing()]);
-    // A poll already in flight may have started too long ago to confirm anything now.
+    // The poll joined may have started too long ago to confirm anything now, or the reading may
+    // have aged past the interval while the keys were read: the cached keys need a fresh one.
     if (!this.isConfirmed()) await this.pollGeneration();
     // The poll may have dropped a key this token needs: read it now (rare).
     await fetchMissing();
