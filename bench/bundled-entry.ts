@@ -3,8 +3,8 @@
  * the function is (`lib/bundling.ts`: minified ESM, the SDK inside), so the timed handler runs
  * the same code, with the same SDK copy, as the one in Lambda.
  */
-export { createHandler, createProductionDeps } from '../lambda/authorizer';
-export { loadConfig } from '../lambda/config';
-export { createDynamoDbClient } from '../lambda/revocation-store';
-export { PowertoolsTelemetry } from '../lambda/telemetry';
+export { createHandler, createProductionDeps } from '../lambda/request/authorizer';
+export { loadConfig } from '../lambda/shared/config';
+export { createDynamoDbClient } from '../lambda/revocations/table/reader';
+export { PowertoolsTelemetry } from '../lambda/shared/telemetry';
 export { GetItemCommand } from '@aws-sdk/client-dynamodb';

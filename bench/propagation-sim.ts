@@ -14,12 +14,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, createSign, createPublicKey } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createHandler, createProductionDeps, type AuthorizerHandler } from '../lambda/authorizer';
-import { loadConfig } from '../lambda/config';
-import { DynamoDbRevocationStore, type RevocationStore } from '../lambda/revocation-store';
-import { writeTokenRevocation } from '../lambda/revocation-writer';
-import { ensureRevocationTable } from '../local/revocation-table';
-import { MemoryRevocationStore } from './memory-store';
+import { createHandler, createProductionDeps, type AuthorizerHandler } from '../lambda/request/authorizer';
+import { loadConfig } from '../lambda/shared/config';
+import { DynamoDbRevocationStore, type RevocationStore } from '../lambda/revocations/table/reader';
+import { writeTokenRevocation } from '../lambda/revocations/table/writer';
+import { ensureRevocationTable } from '../lambda/revocations/table/create-table';
+import { MemoryRevocationStore } from '../lambda/revocations/table/memory-store';
 
 export interface SimulationOptions {
   readonly requests: number;

@@ -28,13 +28,13 @@ import { promisify } from 'node:util';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { JwtVerifier } from 'aws-jwt-verify';
 import { build } from 'esbuild';
-import type { AuthorizerHandler } from '../lambda/authorizer';
-import { RevocationChecker } from '../lambda/revocation-checker';
-import { tokenKey } from '../lambda/revocation-key';
-import { writeTokenRevocation } from '../lambda/revocation-writer';
+import type { AuthorizerHandler } from '../lambda/request/authorizer';
+import { RevocationChecker } from '../lambda/request/revocation-checker';
+import { tokenKey } from '../lambda/revocations/table/keys';
+import { writeTokenRevocation } from '../lambda/revocations/table/writer';
 import { FUNCTION_BUNDLING } from '../lib/bundling';
-import { ensureRevocationTable } from '../local/revocation-table';
-import { MemoryRevocationStore } from './memory-store';
+import { ensureRevocationTable } from '../lambda/revocations/table/create-table';
+import { MemoryRevocationStore } from '../lambda/revocations/table/memory-store';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
@@ -357,7 +357,7 @@ function tokenEvent(token: string): Record<string, string> {
 async function coldStart(settings: Settings, env: Record<string, string>): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
   try {
-    const authorizer = await bundle('lambda/handler.ts', join(dir, 'authorizer'));
+    const authorizer = await bundle('lambda/handlers/authorizer.ts', join(dir, 'authorizer'));
     const reference = await bundle('bench/reference-handler.ts', join(dir, 'reference'));
     const probe = join(dir, 'probe.mjs');
     writeFileSync(

@@ -13,8 +13,8 @@ import {
   ScanCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { NOT_BEFORE_ATTRIBUTE, PARTITION_KEY, TTL_ATTRIBUTE } from '../lambda/revocation-store';
-import { decodeSubjectKey, decodeTokenKey, subjectKey, tokenKey } from '../lambda/revocation-key';
+import { NOT_BEFORE_ATTRIBUTE, PARTITION_KEY, TTL_ATTRIBUTE } from '../lambda/revocations/table/reader';
+import { decodeSubjectKey, decodeTokenKey, subjectKey, tokenKey } from '../lambda/revocations/table/keys';
 import {
   deleteSubjectRevocation,
   deleteTokenRevocation,
@@ -22,7 +22,7 @@ import {
   tokenRevocationProblem,
   writeSubjectRevocation,
   writeTokenRevocation,
-} from '../lambda/revocation-writer';
+} from '../lambda/revocations/table/writer';
 import { DEV_AUDIENCE, loadOrCreateDevKey, mintToken, parseDuration } from '../local/dev-issuer';
 import { localDataDir, readState, type LocalState } from '../local/state';
 

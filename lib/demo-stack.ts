@@ -65,7 +65,7 @@ export class DemoStack extends Stack {
       },
     });
     const hello = new nodejs.NodejsFunction(this, 'Hello', {
-      entry: path.join(__dirname, '..', 'lambda', 'demo-hello.ts'),
+      entry: path.join(__dirname, '..', 'lambda', 'handlers', 'demo-hello.ts'),
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 128,

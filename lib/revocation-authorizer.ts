@@ -163,8 +163,8 @@ export interface RevocationAuthorizerProps {
   readonly subjectRevocationRetention?: Duration;
 }
 
-const AUTHORIZER_ENTRY = path.join(__dirname, '..', 'lambda', 'handler.ts');
-const ENDPOINT_ENTRY = path.join(__dirname, '..', 'lambda', 'revoke-handler.ts');
+const AUTHORIZER_ENTRY = path.join(__dirname, '..', 'lambda', 'handlers', 'authorizer.ts');
+const ENDPOINT_ENTRY = path.join(__dirname, '..', 'lambda', 'handlers', 'revoke.ts');
 const METRICS_NAMESPACE = 'JwtRevocationAuthorizer';
 const SERVICE_NAME = 'jwt-revocation-authorizer';
 

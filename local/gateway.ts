@@ -5,9 +5,9 @@
  * with API Gateway's own status codes and bodies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthorizerHandler } from '../lambda/authorizer';
-import type { EventKind } from '../lambda/authorizer-request';
-import type { AuthorizerResponse, PolicyResponse } from '../lambda/responses';
+import type { AuthorizerHandler } from '../lambda/request/authorizer';
+import type { EventKind } from '../lambda/request/authorizer-event';
+import type { AuthorizerResponse, PolicyResponse } from '../lambda/request/responses';
 
 export const EVENT_KINDS: readonly EventKind[] = ['rest-token', 'rest-request', 'http-v2'];
 

@@ -3,7 +3,7 @@
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import type { EventKind } from '../lambda/authorizer-request';
+import type { EventKind } from '../lambda/request/authorizer-event';
 import { EVENT_KINDS } from './gateway';
 import { parsePort, startLocalServer, type LocalServer } from './server';
 import { localDataDir } from './state';

@@ -20,8 +20,8 @@ import {
   PutItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { PARTITION_KEY, TTL_ATTRIBUTE } from '../../lambda/revocation-store';
-import { ensureRevocationTable } from '../../local/revocation-table';
+import { PARTITION_KEY, TTL_ATTRIBUTE } from '../../lambda/revocations/table/reader';
+import { ensureRevocationTable } from '../../lambda/revocations/table/create-table';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -3,15 +3,15 @@
  * cache) against a dynalite server and a JWKS server on loopback, both started here.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { loadConfig, type AuthorizerConfig } from '../../lambda/config';
+import { loadConfig, type AuthorizerConfig } from '../../lambda/shared/config';
 import {
   createHandler,
   createProductionDeps,
   type AuthorizerDeps,
   type AuthorizerHandler,
-} from '../../lambda/authorizer';
-import type { DecisionRecord, Telemetry } from '../../lambda/telemetry';
-import { createDynamoDbClient } from '../../lambda/revocation-store';
+} from '../../lambda/request/authorizer';
+import type { DecisionRecord, Telemetry } from '../../lambda/shared/telemetry';
+import { createDynamoDbClient } from '../../lambda/revocations/table/reader';
 import { createRevocationTable, LocalDynamoDb } from './dynamodb';
 import { bearer, restTokenEvent } from './events';
 import { JwksServer } from './jwks-server';

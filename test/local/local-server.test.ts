@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startLocalServer, type LocalServer } from '../../local/server';
 import { evaluatePolicy, GATEWAY_ANSWERS } from '../../local/gateway';
-import { allowResponse } from '../../lambda/responses';
+import { allowResponse } from '../../lambda/request/responses';
 import { eventually, get, jti, tempDataDir } from '../helpers/local';
 import { generateTestKey, signJwt } from '../helpers/tokens';
 

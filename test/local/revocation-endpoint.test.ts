@@ -2,7 +2,7 @@
  * The revocation endpoint (`POST /revoke`, `POST /revoke-all`) over real HTTP through the local
  * gateway, behind the real authorizer, against the embedded DynamoDB.
  */
-import { readProxyEvent } from '../../lambda/revocation-endpoint';
+import { readProxyEvent } from '../../lambda/revocations/endpoint';
 import { startLocalServer, type LocalServer } from '../../local/server';
 import { eventually, get, jti, tempDataDir } from '../helpers/local';
 

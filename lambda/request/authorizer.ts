@@ -1,0 +1,114 @@
+/**
+ * The authorizer as a function of its dependencies: event -> token -> verify -> revocation
+ * check -> answer. `handler.ts` builds the real dependencies once per container; tests and the
+ * local gateway build their own.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AuthorizerConfig } from '../shared/config';
+import { errorCode, TokenRejectedError } from '../shared/errors';
+import { readAuthorizerRequest, type AuthorizerRequest } from './authorizer-event';
+import { allowResponse, denyResponse, toThrownError, type AuthorizerResponse } from './responses';
+import {
+  DynamoDbRevocationStore,
+  createDynamoDbClient,
+  type RevocationStore,
+} from '../revocations/table/reader';
+import { RevocationChecker } from './revocation-checker';
+import { PowertoolsTelemetry, type Telemetry } from '../shared/telemetry';
+import { createTokenVerifier, type TokenVerifier, type VerifiedToken } from './token-verifier';
+
+export interface AuthorizerDeps {
+  readonly config: AuthorizerConfig;
+  readonly verifier: TokenVerifier;
+  readonly revocations: RevocationChecker;
+  readonly telemetry: Telemetry;
+}
+
+export type AuthorizerHandler = (event: unknown) => Promise<AuthorizerResponse>;
+
+export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
+  const { config, verifier, revocations, telemetry } = deps;
+
+  return async function authorize(event: unknown): Promise<AuthorizerResponse> {
+    const started = performance.now();
+    let request: AuthorizerRequest | undefined;
+    let token: VerifiedToken | undefined;
+    try {
+      request = readAuthorizerRequest(event, config.maxTokenBytes);
+      token = await verifier.verify(request.token);
+      const check = await revocations.check(token);
+      const input = {
+        kind: request.kind,
+        httpApiResponseMode: config.httpApiResponseMode,
+        resourceArn: request.resourceArn,
+        token,
+      };
+      const response = check.revoked ? denyResponse(input) : allowResponse(input);
+      telemetry.record({
+        decision: check.revoked ? 'deny' : 'allow',
+        reason:
+          check.revokedBy === 'subject' ? 'SUBJECT_REVOKED' : check.revoked ? 'REVOKED' : 'OK',
+        eventKind: request.kind,
+        cache: check.source === 'cache' ? 'hit' : 'miss',
+        storeLatencyMs: check.storeLatencyMs,
+        jti: token.jti,
+        iss: token.iss,
+        sub: token.sub,
+        durationMs: performance.now() - started,
+      });
+      return response;
+    } catch (error) {
+      const refused = error instanceof TokenRejectedError;
+      telemetry.record({
+        decision: refused ? 'unauthorized' : 'error',
+        reason: errorCode(error),
+        eventKind: request?.kind,
+        jti: token?.jti,
+        iss: token?.iss,
+        sub: token?.sub,
+        durationMs: performance.now() - started,
+        error: refused ? undefined : error,
+      });
+      throw toThrownError(error);
+    }
+  };
+}
+
+export interface ProductionDepsOptions {
+  /** Replaces the DynamoDB store. */
+  readonly store?: RevocationStore;
+  /** The client of the DynamoDB store; by default one built from the settings. */
+  readonly dynamoDbClient?: DynamoDBClient;
+  readonly telemetry?: Telemetry;
+  /** Clock in milliseconds (tests pin it). */
+  readonly now?: () => number;
+}
+
+/** The real dependencies, as deployed: aws-jwt-verify, DynamoDB, Powertools. */
+export function createProductionDeps(
+  config: AuthorizerConfig,
+  options: ProductionDepsOptions = {},
+): AuthorizerDeps {
+  const store =
+    options.store ??
+    new DynamoDbRevocationStore({
+      client: options.dynamoDbClient ?? createDynamoDbClient(config),
+      tableName: config.revocationTableName,
+      timeoutMs: config.storeTimeoutMs,
+      now: options.now,
+    });
+  return {
+    config,
+    verifier: createTokenVerifier(config, { now: options.now }),
+    revocations: new RevocationChecker({
+      store,
+      notRevokedTtlSeconds: config.notRevokedTtlSeconds,
+      generationPollSeconds: config.generationPollSeconds,
+      maxEntries: config.cacheMaxEntries,
+      now: options.now,
+    }),
+    telemetry:
+      options.telemetry ??
+      new PowertoolsTelemetry({ flushSeconds: config.metricsFlushSeconds, now: options.now }),
+  };
+}

@@ -1,0 +1,265 @@
+/**
+ * Verifies a bearer JWT and returns the claims the authorizer needs.
+ *
+ * aws-jwt-verify does the cryptography and the standard claims: JWKS kept across warm
+ * invocations, signature checked before any claim, asymmetric algorithms only, `iss`, `aud`,
+ * `nbf`, `exp` when present, and a penalty box against unknown-`kid` floods. It does not
+ * require `exp` or `jti`; this module adds those, plus the algorithm allow-list, `typ`, the
+ * size cap and the revocation key.
+ */
+// The subpath: the package index also brings the Cognito and ALB verifiers into the bundle.
+import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
+import { SimpleJwksCache, SimplePenaltyBox, type JwksCache } from 'aws-jwt-verify/jwk';
+import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
+import {
+  FetchError,
+  JwksNotAvailableInCacheError,
+  JwksValidationError,
+  JwtBaseError,
+  JwtExpiredError,
+  JwtInvalidAudienceError,
+  JwtInvalidIssuerError,
+  JwtInvalidSignatureAlgorithmError,
+  JwtInvalidSignatureError,
+  JwtNotBeforeError,
+  JwtParseError,
+  JwkInvalidKtyError,
+  JwkInvalidUseError,
+  JwkValidationError,
+  JwtWithoutValidKidError,
+  KidNotFoundInJwksError,
+  NotSupportedError,
+  ParameterValidationError,
+  WaitPeriodNotYetEndedJwkError,
+} from 'aws-jwt-verify/error';
+import type { AuthorizerConfig } from '../shared/config';
+import { BoundedCache } from '../shared/bounded-cache';
+import { KeysUnavailableError, TokenRejectedError, type RejectionCode } from '../shared/errors';
+import { MaxAgeJwksCache } from './jwks-cache';
+import { JwksFetcher } from './jwks-fetcher';
+import { subjectKey, subjectKeyProblem, tokenKey, tokenKeyProblem } from '../revocations/table/keys';
+
+/** A token whose signature and claims were verified. */
+export interface VerifiedToken {
+  readonly iss: string;
+  /** The token's name for revocation (the configured `JTI_CLAIM`); absent only when allowed. */
+  readonly jti: string | undefined;
+  readonly sub: string | undefined;
+  /** Expiry, seconds since the epoch. Always present on a verified token. */
+  readonly exp: number;
+  readonly iat: number | undefined;
+  /** Revocation key of (iss, jti): see `revocations/table/keys.ts`. */
+  readonly revocationKey: string | undefined;
+  /** Revocation key of (iss, sub), for "log out everywhere". */
+  readonly subjectKey: string | undefined;
+  readonly claims: JwtPayload;
+}
+
+export interface TokenVerifier {
+  /** Resolves to the verified token; rejects with `TokenRejectedError` (401) or another error (500). */
+  verify(token: string): Promise<VerifiedToken>;
+}
+
+export interface TokenVerifierDeps {
+  /** Defaults to aws-jwt-verify's cache with this project's fetcher and penalty box. */
+  readonly jwksCache?: JwksCache;
+  /** Clock in milliseconds, for the checks this module adds. */
+  readonly now?: () => number;
+}
+
+export function createTokenVerifier(
+  config: AuthorizerConfig,
+  deps: TokenVerifierDeps = {},
+): TokenVerifier {
+  const now = deps.now ?? Date.now;
+  // Tokens already verified, by their exact string: a repeated token skips the signature check
+  // (the same bytes verify the same way). Kept until the token expires, and forgotten whenever
+  // the issuer keys are reloaded, so a withdrawn key is not trusted through this cache either.
+  const verifiedTokens =
+    config.verifiedTokenCacheEntries > 0
+      ? new BoundedCache<VerifiedToken>({
+          maxEntries: config.verifiedTokenCacheEntries,
+          maxBytes: config.verifiedTokenCacheEntries * 4096,
+          bytesOf: (key) => key.length * 2 + 512,
+          now,
+        })
+      : undefined;
+  const maxAgeCache: MaxAgeJwksCache | undefined = deps.jwksCache
+    ? undefined
+    : new MaxAgeJwksCache({
+        inner: new SimpleJwksCache({
+          fetcher: new JwksFetcher({
+            allowedUris: config.issuers.map((issuer) => issuer.jwksUri),
+            timeoutMs: config.jwksTimeoutMs,
+          }),
+          penaltyBox: new SimplePenaltyBox({ waitSeconds: config.jwksCooldownSeconds }),
+        }),
+        maxAgeMs: config.jwksMaxAgeSeconds * 1000,
+        retryAfterMs: config.jwksCooldownSeconds * 1000,
+        now,
+        onRefresh: () => verifiedTokens?.clear(),
+      });
+  const jwksCache: JwksCache = deps.jwksCache ?? (maxAgeCache as MaxAgeJwksCache);
+  const jwksUris = new Map(config.issuers.map((issuer) => [issuer.issuer, issuer.jwksUri]));
+  const allowedAlgorithms = new Set<string>(config.algorithms);
+  const requiredTyp = config.requiredTyp ? normaliseTyp(config.requiredTyp) : undefined;
+  const audiences = new Map(config.issuers.map((issuer) => [issuer.issuer, issuer.audience]));
+
+  // Runs after aws-jwt-verify has checked the signature and the standard claims.
+  const customJwtCheck = ({ header }: { header: JwtHeader; payload: JwtPayload }): void => {
+    if (typeof header.alg !== 'string' || !allowedAlgorithms.has(header.alg)) {
+      throw new TokenRejectedError('ALGORITHM_NOT_ALLOWED', 'JWT algorithm is not allowed');
+    }
+    if (requiredTyp !== undefined) {
+      const typ = header.typ;
+      if (typeof typ !== 'string' || normaliseTyp(typ) !== requiredTyp) {
+        throw new TokenRejectedError('BAD_TYP', 'JWT typ header is not the required one');
+      }
+    }
+  };
+
+  const verifier = JwtVerifier.create(
+    config.issuers.map((issuer) => ({
+      issuer: issuer.issuer,
+      jwksUri: issuer.jwksUri,
+      // With client_id as the audience claim, aud is not checked by the library but below.
+      audience: config.audienceClaim === 'aud' ? [...issuer.audience] : null,
+      graceSeconds: config.clockSkewSeconds,
+      customJwtCheck,
+    })),
+    { jwksCache },
+  );
+
+  return {
+    async verify(token: string): Promise<VerifiedToken> {
+      if (token.length > config.maxTokenBytes) {
+        throw new TokenRejectedError('TOKEN_TOO_LARGE', 'JWT is larger than allowed');
+      }
+      const known = verifiedTokens?.get(token);
+      if (known !== undefined) {
+        checkExpiry(known.exp);
+        return known;
+      }
+      let payload: JwtPayload;
+      try {
+        payload = await verifier.verify(token);
+      } catch (error) {
+        throw translateVerifyError(error);
+      }
+      const verified = checkClaims(payload);
+      // Kept no longer than the token is valid (exp, with the allowed skew), nor past the time
+      // its issuer's keys are due to be read again.
+      const current = now();
+      const keysDue = maxAgeCache?.refreshDueAt(jwksUris.get(verified.iss) ?? '') ?? current;
+      const ttl = Math.floor(
+        Math.min((verified.exp + config.clockSkewSeconds) * 1000, keysDue) - current,
+      );
+      if (ttl >= 1) verifiedTokens?.set(token, verified, ttl);
+      return verified;
+    },
+  };
+
+  /** Strictly in the future: a token is no longer valid at its exp instant. */
+  function checkExpiry(exp: number): void {
+    if (exp + config.clockSkewSeconds <= now() / 1000) {
+      throw new TokenRejectedError('EXPIRED', 'JWT is expired');
+    }
+  }
+
+  function checkClaims(payload: JwtPayload): VerifiedToken {
+    const iss = payload.iss;
+    if (typeof iss !== 'string') {
+      throw new TokenRejectedError('UNTRUSTED_ISSUER', 'JWT has no issuer');
+    }
+    const exp: unknown = payload.exp;
+    if (typeof exp !== 'number') {
+      throw new TokenRejectedError('MISSING_EXP', 'JWT has no exp claim');
+    }
+    checkExpiry(exp);
+    if (config.audienceClaim === 'client_id') {
+      const clientId: unknown = payload.client_id;
+      const accepted = audiences.get(iss) ?? [];
+      if (typeof clientId !== 'string' || !accepted.includes(clientId)) {
+        throw new TokenRejectedError('BAD_AUDIENCE', 'JWT client_id is not accepted');
+      }
+    }
+    const sub = payload.sub;
+    if (sub !== undefined) {
+      const problem = subjectKeyProblem(iss, sub);
+      if (problem !== undefined) throw new TokenRejectedError('INVALID_CLAIMS', `JWT ${problem}`);
+    }
+    const jti: unknown = payload[config.jtiClaim];
+    if (jti === undefined) {
+      // Opt-in: such tokens can still be revoked per subject, so they need one.
+      if (!config.allowTokensWithoutJti || sub === undefined) {
+        throw new TokenRejectedError('MISSING_JTI', `JWT has no ${config.jtiClaim} claim`);
+      }
+    } else {
+      if (typeof jti !== 'string') {
+        throw new TokenRejectedError('BAD_JTI', `JWT ${config.jtiClaim} claim is not a string`);
+      }
+      const problem = tokenKeyProblem(iss, jti);
+      if (problem !== undefined) throw new TokenRejectedError('BAD_JTI', `JWT ${problem}`);
+    }
+    const iat: unknown = payload.iat;
+    return {
+      iss,
+      jti,
+      sub,
+      exp,
+      iat: typeof iat === 'number' ? iat : undefined,
+      revocationKey: jti === undefined ? undefined : tokenKey(iss, jti),
+      subjectKey: sub === undefined ? undefined : subjectKey(iss, sub),
+      claims: payload,
+    };
+  }
+}
+
+/** `typ` is a media type: case-insensitive, and `application/` may be left out (RFC 7515 4.1.9). */
+function normaliseTyp(typ: string): string {
+  const lower = typ.toLowerCase();
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
+}
+
+const REJECTIONS: ReadonlyArray<[abstract new (...args: never[]) => Error, RejectionCode]> = [
+  [JwtParseError, 'MALFORMED_TOKEN'],
+  [ParameterValidationError, 'UNTRUSTED_ISSUER'],
+  [JwtInvalidIssuerError, 'UNTRUSTED_ISSUER'],
+  [JwtInvalidSignatureError, 'BAD_SIGNATURE'],
+  [JwtInvalidSignatureAlgorithmError, 'ALGORITHM_NOT_ALLOWED'],
+  [NotSupportedError, 'ALGORITHM_NOT_ALLOWED'],
+  [JwtInvalidAudienceError, 'BAD_AUDIENCE'],
+  [JwtExpiredError, 'EXPIRED'],
+  [JwtNotBeforeError, 'NOT_YET_VALID'],
+  [JwtWithoutValidKidError, 'UNKNOWN_KEY'],
+  [KidNotFoundInJwksError, 'UNKNOWN_KEY'],
+  [WaitPeriodNotYetEndedJwkError, 'UNKNOWN_KEY'],
+  [JwkValidationError, 'UNKNOWN_KEY'],
+  [JwkInvalidUseError, 'UNKNOWN_KEY'],
+  [JwkInvalidKtyError, 'UNKNOWN_KEY'],
+];
+
+/**
+ * Maps aws-jwt-verify's errors onto ours. A fault of the token is a 401; not being able to get
+ * the issuer's keys is a 500 (the token's status cannot be established). Anything unknown stays
+ * a 500: never an Allow, and never a confident "Unauthorized" for a fault we do not understand.
+ */
+function translateVerifyError(error: unknown): Error {
+  if (error instanceof TokenRejectedError) return error;
+  if (
+    error instanceof FetchError ||
+    error instanceof JwksValidationError ||
+    error instanceof JwksNotAvailableInCacheError
+  ) {
+    return new KeysUnavailableError(`issuer keys unavailable: ${error.message}`, { cause: error });
+  }
+  for (const [errorClass, code] of REJECTIONS) {
+    if (error instanceof errorClass) {
+      return new TokenRejectedError(code, error.message, { cause: error });
+    }
+  }
+  if (error instanceof JwtBaseError) {
+    return new TokenRejectedError('INVALID_CLAIMS', error.message, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

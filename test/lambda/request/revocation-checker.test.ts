@@ -1,0 +1,383 @@
+/**
+ * The cache and propagation logic alone, over a store kept in memory that behaves like the
+ * table (items plus the generation record). The same checker against dynalite and faulty
+ * DynamoDB endpoints is covered in authorizer.test.ts and store-faults.test.ts.
+ */
+import { StoreUnavailableError } from '../../../lambda/shared/errors';
+import { GENERATION_SLOTS } from '../../../lambda/revocations/table/keys';
+import { RevocationChecker, type CheckedToken } from '../../../lambda/request/revocation-checker';
+import type {
+  Change,
+  GenerationState,
+  Revocation,
+  RevocationStore,
+} from '../../../lambda/revocations/table/reader';
+
+/** The table in memory: items, and the generation record with its ring of changes. */
+class MemoryStore implements RevocationStore {
+  readonly items = new Map<string, Revocation>();
+  generation = 0;
+  private ring: (Change | undefined)[] = Array.from({ length: GENERATION_SLOTS }, () => undefined);
+  keyReads = 0;
+  polls = 0;
+  failNext = 0;
+  delayMs = 0;
+  /** When set, key reads wait for it before answering. */
+  gate: Promise<void> | undefined;
+
+  private record(key: string): void {
+    this.generation += 1;
+    this.ring[this.generation % GENERATION_SLOTS] = { generation: this.generation, key };
+  }
+
+  revoke(key: string, revocation: Revocation = { until: undefined }): void {
+    this.items.set(key, revocation);
+    this.record(key);
+  }
+
+  unrevoke(key: string): void {
+    this.items.delete(key);
+    this.record(key);
+  }
+
+  private async pause(): Promise<void> {
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new StoreUnavailableError('store down');
+    }
+  }
+
+  async read(keys: readonly string[]): Promise<ReadonlyMap<string, Revocation>> {
+    this.keyReads += 1;
+    const snapshot = new Map<string, Revocation>();
+    for (const key of keys) {
+      const item = this.items.get(key);
+      if (item) snapshot.set(key, item);
+    }
+    await this.gate;
+    await this.pause();
+    return snapshot;
+  }
+
+  async readGeneration(): Promise<GenerationState> {
+    this.polls += 1;
+    await this.pause();
+    return {
+      generation: this.generation,
+      changes: this.ring.filter((change): change is Change => change !== undefined),
+    };
+  }
+
+  get reads(): number {
+    return this.keyReads + this.polls;
+  }
+}
+
+const START = 1_800_000_000_000;
+
+function setup(
+  options: {
+    notRevokedTtlSeconds?: number;
+    generationPollSeconds?: number;
+    maxEntries?: number;
+    maxBytes?: number;
+  } = {},
+) {
+  const store = new MemoryStore();
+  const clock = { now: START };
+  const checker = new RevocationChecker({
+    store,
+    notRevokedTtlSeconds: options.notRevokedTtlSeconds ?? 300,
+    generationPollSeconds: options.generationPollSeconds ?? 1,
+    maxEntries: options.maxEntries ?? 1000,
+    maxBytes: options.maxBytes,
+    now: () => clock.now,
+  });
+  return { store, clock, checker };
+}
+
+function token(key: string, overrides: Partial<CheckedToken> = {}): CheckedToken {
+  return {
+    revocationKey: key,
+    subjectKey: undefined,
+    exp: START / 1000 + 3600,
+    iat: START / 1000 - 60,
+    ...overrides,
+  };
+}
+
+describe('RevocationChecker: cache', () => {
+  it('reads the generation record, then the token, then answers from the cache', async () => {
+    const { store, checker } = setup();
+
+    const first = await checker.check(token('a'));
+    const later = [];
+    for (let i = 0; i < 10; i += 1) later.push(await checker.check(token('a')));
+
+    expect(first).toMatchObject({ revoked: false, source: 'store' });
+    expect(later.every((answer) => answer.source === 'cache' && !answer.revoked)).toBe(true);
+    expect({ polls: store.polls, keyReads: store.keyReads }).toEqual({ polls: 1, keyReads: 1 });
+  });
+
+  it('keeps a cached "revoked" when the store fails later', async () => {
+    const { store, clock, checker } = setup();
+    store.revoke('a');
+    await checker.check(token('a'));
+    store.failNext = 100;
+
+    clock.now += 3_000_000;
+    const answer = await checker.check(token('a'));
+
+    expect(answer).toEqual({
+      revoked: true,
+      revokedBy: 'token',
+      source: 'cache',
+      storeLatencyMs: 0,
+    });
+    expect(store.keyReads).toBe(1);
+  });
+
+  it('never caches an error: the next check asks the store again', async () => {
+    const { store, checker } = setup();
+    await checker.check(token('warm-up'));
+    store.failNext = 1;
+
+    await expect(checker.check(token('a'))).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(await checker.check(token('a'))).toMatchObject({ revoked: false, source: 'store' });
+    expect(store.keyReads).toBe(3);
+  });
+
+  it('shares one read among concurrent checks of a token, including its failure', async () => {
+    const { store, checker } = setup();
+    await checker.check(token('warm-up'));
+    store.delayMs = 20;
+    store.failNext = 1;
+
+    const failed = await Promise.allSettled(
+      Array.from({ length: 50 }, () => checker.check(token('a'))),
+    );
+    const succeeded = await Promise.all(
+      Array.from({ length: 50 }, () => checker.check(token('b'))),
+    );
+
+    expect(failed.every((result) => result.status === 'rejected')).toBe(true);
+    expect(succeeded.every((result) => !result.revoked)).toBe(true);
+    expect(store.keyReads).toBe(3);
+  });
+
+  it('stays within its entry bound with 100 000 distinct jtis', async () => {
+    const { checker } = setup({ maxEntries: 10_000 });
+
+    for (let i = 0; i < 100_000; i += 1)
+      await checker.check(token(`t#17#https://issuer.example#jti-${i}`));
+
+    expect(checker.size).toBe(10_000);
+  });
+
+  it('stays within its byte bound when keys are long', async () => {
+    const { checker } = setup({ maxEntries: 100_000, maxBytes: 1024 * 1024 });
+
+    for (let i = 0; i < 2_000; i += 1) await checker.check(token(`${'k'.repeat(2000)}-${i}`));
+
+    // Each entry is estimated at about 4 KB, so a megabyte holds about 250 of them.
+    expect(checker.size).toBeLessThanOrEqual(260);
+    expect(checker.size).toBeGreaterThan(200);
+  });
+});
+
+describe('RevocationChecker: propagation window', () => {
+  it('sees a revocation at the first check after one poll interval, not before', async () => {
+    const { store, clock, checker } = setup({ generationPollSeconds: 1 });
+    await checker.check(token('a'));
+    store.revoke('a');
+
+    clock.now += 999;
+    const inWindow = await checker.check(token('a'));
+    clock.now += 2;
+    const afterWindow = await checker.check(token('a'));
+
+    expect(inWindow).toMatchObject({ revoked: false, source: 'cache' });
+    expect(afterWindow).toMatchObject({ revoked: true, source: 'store' });
+    expect(store.polls).toBe(2);
+  });
+
+  it('costs one generation read per poll interval on a busy warm container, and no key read', async () => {
+    const { store, clock, checker } = setup({ generationPollSeconds: 1 });
+    await checker.check(token('a'));
+
+    for (let second = 0; second < 10; second += 1) {
+      clock.now += 1000;
+      for (let i = 0; i < 100; i += 1) await checker.check(token('a'));
+    }
+
+    expect(store.polls).toBe(1 + 10);
+    expect(store.keyReads).toBe(1);
+  });
+
+  it('drops only the keys that changed: revocations elsewhere cost no re-read', async () => {
+    const { store, clock, checker } = setup();
+    await checker.check(token('a'));
+    await checker.check(token('b'));
+    for (let i = 0; i < 10; i += 1) store.revoke(`elsewhere-${i}`);
+    store.revoke('b');
+    clock.now += 1000;
+
+    const a = await checker.check(token('a'));
+    const b = await checker.check(token('b'));
+
+    expect(a).toMatchObject({ revoked: false, source: 'store' });
+    expect(b).toMatchObject({ revoked: true, source: 'store' });
+    expect(store.keyReads).toBe(2 + 1);
+    expect(checker.counters.clears).toBe(0);
+  });
+
+  it('forgets everything when it fell behind the ring of changes', async () => {
+    const { store, clock, checker } = setup();
+    await checker.check(token('a'));
+    for (let i = 0; i < GENERATION_SLOTS + 5; i += 1) store.revoke(`elsewhere-${i}`);
+    clock.now += 1000;
+
+    const answer = await checker.check(token('a'));
+
+    expect(answer).toMatchObject({ revoked: false, source: 'store' });
+    expect(checker.counters.clears).toBe(1);
+    expect(store.keyReads).toBe(2);
+  });
+
+  it('shares one generation read among concurrent checks', async () => {
+    const { store, clock, checker } = setup({ generationPollSeconds: 1 });
+    await checker.check(token('a'));
+    await checker.check(token('b'));
+    clock.now += 5000;
+    store.delayMs = 20;
+
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => checker.check(token(i % 2 === 0 ? 'a' : 'b'))),
+    );
+
+    expect(store.polls).toBe(2);
+  });
+
+  it('fails closed when a stale cache cannot be confirmed, and recovers', async () => {
+    const { store, clock, checker } = setup();
+    await checker.check(token('a'));
+    clock.now += 5000;
+    store.failNext = 1;
+
+    await expect(checker.check(token('a'))).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(await checker.check(token('a'))).toMatchObject({ revoked: false });
+  });
+
+  it('with polling off, reuses "not revoked" for NOT_REVOKED_TTL_SECONDS exactly', async () => {
+    const { store, clock, checker } = setup({ generationPollSeconds: 0, notRevokedTtlSeconds: 10 });
+    await checker.check(token('a'));
+    store.revoke('a');
+
+    clock.now += 9_999;
+    expect((await checker.check(token('a'))).revoked).toBe(false);
+    clock.now += 2;
+    expect((await checker.check(token('a'))).revoked).toBe(true);
+    expect(store.polls).toBe(0);
+  });
+
+  it('reuses "not revoked" no longer than NOT_REVOKED_TTL_SECONDS when a write skipped the log', async () => {
+    const { store, clock, checker } = setup({ notRevokedTtlSeconds: 30 });
+    await checker.check(token('a'));
+    // A write that bypassed the project's writer: no change recorded.
+    store.items.set('a', { until: undefined });
+
+    clock.now += 29_000;
+    expect((await checker.check(token('a'))).revoked).toBe(false);
+    clock.now += 1_001;
+    expect((await checker.check(token('a'))).revoked).toBe(true);
+  });
+
+  it('lifts a cached "revoked" soon after an unrevoke, without making the request wait', async () => {
+    const { store, clock, checker } = setup();
+    store.revoke('a');
+    expect((await checker.check(token('a'))).revoked).toBe(true);
+    store.unrevoke('a');
+
+    clock.now += 1001;
+    const first = await checker.check(token('a'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = await checker.check(token('a'));
+
+    expect(first).toMatchObject({ revoked: true, source: 'cache' });
+    expect(second).toMatchObject({ revoked: false, source: 'store' });
+  });
+
+  it('does not cache an answer read before a change it learnt of meanwhile', async () => {
+    const { store, clock, checker } = setup();
+    await checker.check(token('warm-up'));
+    let release: () => void = () => undefined;
+    store.gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The read of "a" starts, sees no revocation, and stalls.
+    const stale = checker.check(token('a'));
+    store.gate = undefined;
+    // Meanwhile "a" is revoked and another check learns of it.
+    store.revoke('a');
+    clock.now += 1001;
+    await checker.check(token('warm-up'));
+    release();
+
+    expect((await stale).revoked).toBe(false);
+    expect((await checker.check(token('a'))).revoked).toBe(true);
+  });
+});
+
+describe('RevocationChecker: subject revocations', () => {
+  const subject = 's#1#i#alice';
+
+  it('revokes tokens issued before the subject revocation, and only those', async () => {
+    const { store, checker } = setup();
+    const before = START / 1000 - 100;
+    store.revoke(subject, { until: START / 1000 + 86400, notBefore: START / 1000 });
+
+    const old = await checker.check(token('t1', { subjectKey: subject, iat: before }));
+    const fresh = await checker.check(token('t2', { subjectKey: subject, iat: START / 1000 }));
+    const noIat = await checker.check(token('t3', { subjectKey: subject, iat: undefined }));
+
+    expect(old).toMatchObject({ revoked: true, revokedBy: 'subject' });
+    expect(fresh).toMatchObject({ revoked: false });
+    expect(noIat).toMatchObject({ revoked: true, revokedBy: 'subject' });
+  });
+
+  it('reads the token and its subject in one round trip, and caches both', async () => {
+    const { store, checker } = setup();
+    await checker.check(token('t0', { subjectKey: subject }));
+    const keyReads = store.keyReads;
+
+    await checker.check(token('t1', { subjectKey: subject }));
+    await checker.check(token('t1', { subjectKey: subject }));
+    await checker.check(token('t2', { subjectKey: subject }));
+
+    expect(store.keyReads - keyReads).toBe(2);
+  });
+
+  it('applies a new "log out everywhere" to warm containers within one poll interval', async () => {
+    const { store, clock, checker } = setup();
+    const checked = token('t1', { subjectKey: subject, iat: START / 1000 - 10 });
+    await checker.check(checked);
+    store.revoke(subject, { until: START / 1000 + 86400, notBefore: START / 1000 });
+
+    clock.now += 1001;
+
+    expect(await checker.check(checked)).toMatchObject({ revoked: true, revokedBy: 'subject' });
+  });
+
+  it('accepts a token without jti, checking its subject only', async () => {
+    const { store, checker } = setup();
+    store.revoke(subject, { until: undefined, notBefore: START / 1000 });
+
+    const answer = await checker.check(
+      token('unused', { revocationKey: undefined, subjectKey: subject, iat: START / 1000 + 1 }),
+    );
+
+    expect(answer.revoked).toBe(false);
+    expect(store.keyReads).toBe(1);
+  });
+});
