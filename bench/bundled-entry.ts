@@ -5,6 +5,6 @@
  */
 export { createHandler, createProductionDeps } from '../lambda/request/authorizer';
 export { loadConfig } from '../lambda/shared/config';
-export { createDynamoDbClient } from '../lambda/revocations/table/reader';
+export { createDynamoDbClient } from '../lambda/revocations/table';
 export { PowertoolsTelemetry } from '../lambda/shared/telemetry';
 export { GetItemCommand } from '@aws-sdk/client-dynamodb';

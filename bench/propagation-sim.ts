@@ -14,12 +14,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, createSign, createPublicKey } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createHandler, createProductionDeps, type AuthorizerHandler } from '../lambda/request/authorizer';
+import {
+  createHandler,
+  createProductionDeps,
+  type AuthorizerHandler,
+} from '../lambda/request/authorizer';
 import { loadConfig } from '../lambda/shared/config';
-import { DynamoDbRevocationStore, type RevocationStore } from '../lambda/revocations/table/reader';
-import { writeTokenRevocation } from '../lambda/revocations/table/writer';
-import { ensureRevocationTable } from '../lambda/revocations/table/create-table';
-import { MemoryRevocationStore } from '../lambda/revocations/table/memory-store';
+import { DynamoDbRevocationStore, type RevocationStore } from '../lambda/revocations/table';
+import { writeTokenRevocation } from '../lambda/revocations/table';
+import { ensureRevocationTable } from '../lambda/revocations/table';
+import { MemoryRevocationStore } from '../lambda/revocations/table';
 
 export interface SimulationOptions {
   readonly requests: number;

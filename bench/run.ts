@@ -30,11 +30,11 @@ import { JwtVerifier } from 'aws-jwt-verify';
 import { build } from 'esbuild';
 import type { AuthorizerHandler } from '../lambda/request/authorizer';
 import { RevocationChecker } from '../lambda/request/revocation-checker';
-import { tokenKey } from '../lambda/revocations/table/keys';
-import { writeTokenRevocation } from '../lambda/revocations/table/writer';
+import { tokenKey } from '../lambda/revocations/table';
+import { writeTokenRevocation } from '../lambda/revocations/table';
 import { FUNCTION_BUNDLING } from '../lib/bundling';
-import { ensureRevocationTable } from '../lambda/revocations/table/create-table';
-import { MemoryRevocationStore } from '../lambda/revocations/table/memory-store';
+import { ensureRevocationTable } from '../lambda/revocations/table';
+import { MemoryRevocationStore } from '../lambda/revocations/table';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');

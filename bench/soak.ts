@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { writeTokenRevocation } from '../lambda/revocations/table/writer';
+import { writeTokenRevocation } from '../lambda/revocations/table';
 import { loadOrCreateDevKey, mintToken } from '../local/dev-issuer';
 import { startLocalServer } from '../local/server';
 

@@ -6,23 +6,20 @@
  * Exit codes: 0 done, 1 the store failed, 2 bad input.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import {
-  DynamoDBClient,
-  GetItemCommand,
-  ResourceNotFoundException,
-  ScanCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
-import { NOT_BEFORE_ATTRIBUTE, PARTITION_KEY, TTL_ATTRIBUTE } from '../lambda/revocations/table/reader';
-import { decodeSubjectKey, decodeTokenKey, subjectKey, tokenKey } from '../lambda/revocations/table/keys';
-import {
+  isoSeconds,
+  listRevocations,
+  readRevocationStatus,
+  subjectKey,
+  tokenKey,
   deleteSubjectRevocation,
   deleteTokenRevocation,
   subjectRevocationProblem,
   tokenRevocationProblem,
   writeSubjectRevocation,
   writeTokenRevocation,
-} from '../lambda/revocations/table/writer';
+} from '../lambda/revocations/table';
 import { DEV_AUDIENCE, loadOrCreateDevKey, mintToken, parseDuration } from '../local/dev-issuer';
 import { localDataDir, readState, type LocalState } from '../local/state';
 
@@ -175,17 +172,9 @@ when and until when.`,
     run: async (context) => {
       const { io, values, json, now } = context;
       const target = keyTarget(context);
-      const item = await withStore(io, values, async (client, tableName) => {
-        const output = await client.send(
-          new GetItemCommand({
-            TableName: tableName,
-            Key: { [PARTITION_KEY]: { S: target.key } },
-            ConsistentRead: true,
-          }),
-        );
-        return output.Item;
-      });
-      const status = describeItem(item, now() / 1000);
+      const status = await withStore(io, values, (client, tableName) =>
+        readRevocationStatus(client, tableName, target.key, now() / 1000),
+      );
       if (json) {
         io.out(JSON.stringify({ ...target.fields, ...status }));
       } else if (!status.revoked) {
@@ -301,33 +290,37 @@ paths). Prints a cursor for the next page when there is one.`,
       if (kind !== undefined && kind !== 'token' && kind !== 'subject') {
         throw new UsageError('--kind must be token or subject');
       }
-      let startKey: Record<string, AttributeValue> | undefined;
-      if (typeof values.next === 'string') {
-        try {
-          startKey = {
-            [PARTITION_KEY]: { S: Buffer.from(values.next, 'base64url').toString('utf8') },
-          };
-        } catch {
-          throw new UsageError('--next is not a cursor printed by jti list');
-        }
+      const cursor = typeof values.next === 'string' ? values.next : undefined;
+      if (cursor !== undefined && !/^[A-Za-z0-9_-]+$/.test(cursor)) {
+        throw new UsageError('--next is not a cursor printed by jti list');
       }
       const page = await withStore(io, values, (client, tableName) =>
-        listRevocations(client, tableName, { limit, startKey, kind, nowSeconds: now() / 1000 }),
+        listRevocations(client, tableName, { limit, next: cursor, kind, nowSeconds: now() / 1000 }),
       );
-      const next = page.lastKey
-        ? Buffer.from(page.lastKey, 'utf8').toString('base64url')
-        : undefined;
+      const next = page.next;
+      const revocations = page.revocations.map(
+        ({ kind, iss, jti, sub, notBefore, until, revokedAt, reason }) => ({
+          kind,
+          iss,
+          jti,
+          sub,
+          notBefore,
+          until,
+          revokedAt,
+          reason,
+        }),
+      );
       if (json) {
-        io.out(JSON.stringify({ revocations: page.revocations, next }));
+        io.out(JSON.stringify({ revocations, next }));
       } else {
-        for (const entry of page.revocations) {
+        for (const entry of revocations) {
           const what =
             entry.kind === 'subject'
               ? `subject ${entry.sub} of ${entry.iss}, tokens before ${entry.notBefore}`
               : `jti ${entry.jti} of ${entry.iss}`;
           io.out(`${what}  until ${entry.until ?? '-'}  (${entry.reason ?? 'no reason'})`);
         }
-        if (page.revocations.length === 0) io.out('no revocations in force on this page');
+        if (revocations.length === 0) io.out('no revocations in force on this page');
         if (next) io.out(`more: jti list --next ${next}`);
       }
       return 0;
@@ -510,87 +503,6 @@ function parseDurationOption(text: string, option = '--ttl'): number {
   } catch (error) {
     throw new UsageError(`${option}: ${(error as Error).message}`);
   }
-}
-
-function isoSeconds(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString();
-}
-
-interface ItemStatus {
-  revoked: boolean;
-  notBefore?: string;
-  revokedAt?: string;
-  until?: string;
-  expiredAt?: string;
-  reason?: string;
-  revokedBy?: string;
-}
-
-function describeItem(
-  item: Record<string, AttributeValue> | undefined,
-  nowSeconds: number,
-): ItemStatus {
-  if (!item) return { revoked: false };
-  const ttl = item[TTL_ATTRIBUTE]?.N !== undefined ? Number(item[TTL_ATTRIBUTE].N) : undefined;
-  const notBefore = item[NOT_BEFORE_ATTRIBUTE]?.N;
-  const common = {
-    ...(notBefore !== undefined ? { notBefore: isoSeconds(Number(notBefore)) } : {}),
-    revokedAt: item.revokedAt?.S,
-    reason: item.reason?.S,
-    revokedBy: item.revokedBy?.S,
-  };
-  if (ttl !== undefined && Number.isFinite(ttl) && ttl <= nowSeconds) {
-    return { revoked: false, expiredAt: isoSeconds(ttl), ...common };
-  }
-  return { revoked: true, until: ttl !== undefined ? isoSeconds(ttl) : undefined, ...common };
-}
-
-interface ListedRevocation {
-  readonly kind: 'token' | 'subject';
-  readonly iss: string;
-  readonly jti?: string;
-  readonly sub?: string;
-  readonly notBefore?: string;
-  readonly until?: string;
-  readonly revokedAt?: string;
-  readonly reason?: string;
-}
-
-/** One page of a scan: the revocations in force on it, and where the next page starts. */
-async function listRevocations(
-  client: DynamoDBClient,
-  tableName: string,
-  options: {
-    limit: number;
-    startKey: Record<string, AttributeValue> | undefined;
-    kind: string | undefined;
-    nowSeconds: number;
-  },
-): Promise<{ revocations: ListedRevocation[]; lastKey: string | undefined }> {
-  const output = await client.send(
-    new ScanCommand({
-      TableName: tableName,
-      Limit: options.limit,
-      ExclusiveStartKey: options.startKey,
-      ConsistentRead: true,
-    }),
-  );
-  const revocations: ListedRevocation[] = [];
-  for (const item of output.Items ?? []) {
-    const key = item[PARTITION_KEY]?.S ?? '';
-    const token = decodeTokenKey(key);
-    const subject = decodeSubjectKey(key);
-    const status = describeItem(item, options.nowSeconds);
-    if (!status.revoked || (!token && !subject)) continue;
-    const entry: ListedRevocation = token
-      ? { kind: 'token', iss: token.iss, jti: token.jti, ...status }
-      : { kind: 'subject', iss: subject?.iss ?? '', sub: subject?.sub, ...status };
-    if (options.kind === undefined || options.kind === entry.kind) {
-      const { kind, iss, jti, sub, notBefore, until, revokedAt, reason } = entry;
-      revocations.push({ kind, iss, jti, sub, notBefore, until, revokedAt, reason });
-    }
-  }
-  return { revocations, lastKey: output.LastEvaluatedKey?.[PARTITION_KEY]?.S };
 }
 
 interface StoreTarget {

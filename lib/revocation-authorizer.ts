@@ -20,6 +20,12 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import {
+  iamActions,
+  TABLE_KEY,
+  TTL_ATTRIBUTE,
+  type TableSide,
+} from '../lambda/revocations/table/layout';
 import { FUNCTION_BUNDLING } from './bundling';
 
 /** One trusted token issuer. */
@@ -231,17 +237,10 @@ export class RevocationAuthorizer extends Construct {
         : {}),
       ...props.extraEnvironment,
     };
-    // Exactly the reads the authorizer makes: the token, the subject and the generation record.
-    this.function = this.createFunction('Function', AUTHORIZER_ENTRY, [
-      'dynamodb:GetItem',
-      'dynamodb:BatchGetItem',
-    ]);
-    // The endpoint writes revocations and bumps the generation record; it reads nothing.
+    // Each function gets exactly the operations the table module declares for its side.
+    this.function = this.createFunction('Function', AUTHORIZER_ENTRY, 'reader');
     this.revokeFunction = props.revocationEndpoint
-      ? this.createFunction('RevokeFunction', ENDPOINT_ENTRY, [
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-        ])
+      ? this.createFunction('RevokeFunction', ENDPOINT_ENTRY, 'revoker')
       : undefined;
 
     this.failClosedAlarm = new cloudwatch.Alarm(this, 'FailClosedAlarm', {
@@ -357,9 +356,9 @@ export class RevocationAuthorizer extends Construct {
 
   private createTable(props: RevocationAuthorizerProps): dynamodb.TableV2 {
     return new dynamodb.TableV2(this, 'Table', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: TABLE_KEY.name, type: dynamodb.AttributeType.STRING },
       billing: dynamodb.Billing.onDemand(),
-      timeToLiveAttribute: 'ttl',
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: props.tableDeletionProtection ?? true,
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
@@ -415,7 +414,7 @@ export class RevocationAuthorizer extends Construct {
     return this.revokeFunction;
   }
 
-  private createFunction(id: string, entry: string, tableActions: string[]): nodejs.NodejsFunction {
+  private createFunction(id: string, entry: string, side: TableSide): nodejs.NodejsFunction {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: this.props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -458,10 +457,9 @@ export class RevocationAuthorizer extends Construct {
         banner: FUNCTION_BUNDLING.banner,
       },
     });
-    this.table.grant(fn, ...tableActions);
-    if (tableActions.includes('dynamodb:PutItem'))
-      this.table.encryptionKey?.grantEncryptDecrypt(fn);
-    else this.table.encryptionKey?.grantDecrypt(fn);
+    this.table.grant(fn, ...iamActions(side));
+    if (side === 'reader') this.table.encryptionKey?.grantDecrypt(fn);
+    else this.table.encryptionKey?.grantEncryptDecrypt(fn);
     return fn;
   }
 }

@@ -9,15 +9,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createHandler, createProductionDeps, type AuthorizerHandler } from '../lambda/request/authorizer';
+import {
+  createHandler,
+  createProductionDeps,
+  type AuthorizerHandler,
+} from '../lambda/request/authorizer';
 import type { EventKind } from '../lambda/request/authorizer-event';
 import { isLoopbackHost, loadConfig, type AuthorizerConfig } from '../lambda/shared/config';
 import { callerFromContext, createRevocationEndpoint } from '../lambda/revocations/endpoint';
-import { createDynamoDbClient } from '../lambda/revocations/table/reader';
+import { createDynamoDbClient } from '../lambda/revocations/table';
 import { DEV_AUDIENCE, devJwks, loadOrCreateDevKey } from './dev-issuer';
 import { assertWritable, EmbeddedDynamoDb } from './embedded-dynamodb';
 import { createGatewayListener, sendJson, type ProtectedRoute, type Route } from './gateway';
-import { ensureRevocationTable } from '../lambda/revocations/table/create-table';
+import { ensureRevocationTable } from '../lambda/revocations/table';
 import { removeState, writeState, type LocalState } from './state';
 
 export const DEFAULT_TABLE_NAME = 'jwt-revocations';

@@ -11,7 +11,7 @@ import {
   type EndpointResponse,
   type ProxyEvent,
 } from '../revocations/endpoint';
-import { createDynamoDbClient } from '../revocations/table/reader';
+import { createDynamoDbClient } from '../revocations/table';
 import { createTokenVerifier } from '../request/token-verifier';
 import { Logger } from '@aws-lambda-powertools/logger';
 

@@ -12,7 +12,7 @@ import {
   DynamoDbRevocationStore,
   createDynamoDbClient,
   type RevocationStore,
-} from '../revocations/table/reader';
+} from '../revocations/table';
 import { RevocationChecker } from './revocation-checker';
 import { PowertoolsTelemetry, type Telemetry } from '../shared/telemetry';
 import { createTokenVerifier, type TokenVerifier, type VerifiedToken } from './token-verifier';

@@ -21,7 +21,7 @@
  * Concurrent lookups of the same keys share one store request, as do concurrent polls.
  */
 import { BoundedCache } from '../shared/bounded-cache';
-import type { Change, Revocation, RevocationStore } from '../revocations/table/reader';
+import type { Change, Revocation, RevocationStore } from '../revocations/table';
 
 export type RevocationSource = 'cache' | 'store';
 

@@ -37,7 +37,7 @@ import { BoundedCache } from '../shared/bounded-cache';
 import { KeysUnavailableError, TokenRejectedError, type RejectionCode } from '../shared/errors';
 import { MaxAgeJwksCache } from './jwks-cache';
 import { JwksFetcher } from './jwks-fetcher';
-import { subjectKey, subjectKeyProblem, tokenKey, tokenKeyProblem } from '../revocations/table/keys';
+import { subjectKey, subjectKeyProblem, tokenKey, tokenKeyProblem } from '../revocations/table';
 
 /** A token whose signature and claims were verified. */
 export interface VerifiedToken {

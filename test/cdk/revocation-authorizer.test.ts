@@ -333,7 +333,7 @@ describe('revocation endpoint', () => {
     ).toThrow(/set revocationEndpoint: true/);
   });
 
-  it('deploys a function that may only write revocations, on REST routes behind the authorizer', () => {
+  it('deploys a function granted exactly the revoking operations the table module declares, on REST routes behind the authorizer', () => {
     const { template } = build(
       { revocationEndpoint: true, subjectRevocationRetention: Duration.days(7) },
       (a, stack) => {
@@ -356,7 +356,7 @@ describe('revocation endpoint', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
-            Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
             Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('AuthorizerTable'), 'Arn'] },
           }),
         ]),

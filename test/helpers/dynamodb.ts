@@ -20,8 +20,8 @@ import {
   PutItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { PARTITION_KEY, TTL_ATTRIBUTE } from '../../lambda/revocations/table/reader';
-import { ensureRevocationTable } from '../../lambda/revocations/table/create-table';
+import { keyOf, TTL_ATTRIBUTE } from '../../lambda/revocations/table';
+import { ensureRevocationTable } from '../../lambda/revocations/table';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -154,7 +154,7 @@ export async function putItem(
   extra: Record<string, AttributeValue> = {},
 ): Promise<void> {
   await client.send(
-    new PutItemCommand({ TableName: tableName, Item: { [PARTITION_KEY]: { S: key }, ...extra } }),
+    new PutItemCommand({ TableName: tableName, Item: { ...keyOf(key), ...extra } }),
   );
 }
 

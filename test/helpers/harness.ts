@@ -11,7 +11,7 @@ import {
   type AuthorizerHandler,
 } from '../../lambda/request/authorizer';
 import type { DecisionRecord, Telemetry } from '../../lambda/shared/telemetry';
-import { createDynamoDbClient } from '../../lambda/revocations/table/reader';
+import { createDynamoDbClient } from '../../lambda/revocations/table';
 import { createRevocationTable, LocalDynamoDb } from './dynamodb';
 import { bearer, restTokenEvent } from './events';
 import { JwksServer } from './jwks-server';

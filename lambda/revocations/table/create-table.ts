@@ -1,6 +1,7 @@
 /**
  * Creates the revocation table on a local DynamoDB (dynalite or DynamoDB Local) when it is
- * missing, with the same key schema the CDK construct deploys.
+ * missing, with the key schema the CDK construct deploys (both read it from `layout.ts`).
+ * Local mode and the tests only: in AWS the construct creates the table.
  */
 import {
   CreateTableCommand,
@@ -9,7 +10,7 @@ import {
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { PARTITION_KEY, TTL_ATTRIBUTE } from './reader';
+import { TABLE_KEY, TTL_ATTRIBUTE } from './layout';
 
 /** Returns true when the table was created now, false when it already existed. */
 export async function ensureRevocationTable(
@@ -25,8 +26,8 @@ export async function ensureRevocationTable(
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: PARTITION_KEY, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: PARTITION_KEY, KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: TABLE_KEY.name, AttributeType: TABLE_KEY.type }],
+      KeySchema: [{ AttributeName: TABLE_KEY.name, KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );

@@ -46,6 +46,11 @@ export function subjectKey(iss: string, sub: string): string {
   return `${SUBJECT_PREFIX}${iss.length}#${iss}#${sub}`;
 }
 
+/** True for a subject key (`s#...`), whose item revokes every token issued before a time. */
+export function isSubjectKey(key: string): boolean {
+  return key.startsWith(SUBJECT_PREFIX);
+}
+
 /** Splits a token key back into (iss, jti); `undefined` for anything that is not one. */
 export function decodeTokenKey(key: string): TokenId | undefined {
   const pair = decodePair(key, TOKEN_PREFIX);

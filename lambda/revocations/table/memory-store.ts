@@ -1,63 +1,121 @@
 /**
- * The revocation table in memory, with the semantics the authorizer relies on: strongly
- * consistent reads, item expiry, and the generation record with its ring of changes, written
- * as `revocation-writer.ts` writes it. The propagation simulation uses it for runs too large
- * for a local DynamoDB; its test checks that it gives the same results as dynalite.
+ * The revocation table in memory: the one in-memory store of the project, used by the unit tests
+ * of the cache logic, the property tests, the benchmark and the propagation simulation (for runs
+ * too large for a local DynamoDB; a test checks it gives the same results as dynalite). It keeps
+ * the items in their DynamoDB shape, built and read by the same functions as the DynamoDB reader
+ * and writer (`items.ts`), so its answers are the table's: strongly consistent reads, expiry
+ * checked on read, and the generation record with its ring of changes.
  */
-import { GENERATION_SLOTS, tokenKey } from './keys';
-import type {
-  Change,
-  GenerationState,
-  Revocation,
-  RevocationStore,
-} from './reader';
+import { StoreUnavailableError } from '../../shared/errors';
+import {
+  changeEntry,
+  generationCounter,
+  keyOf,
+  readGenerationItem,
+  revocationInForce,
+  subjectAttributes,
+  tokenItem,
+  type GenerationState,
+  type Item,
+  type Revocation,
+} from './items';
+import { decodeSubjectKey, decodeTokenKey, GENERATION_KEY, tokenKey } from './keys';
+import { GENERATION_ATTRIBUTE, TTL_ATTRIBUTE } from './layout';
+import type { RevocationStore } from './reader';
 
 export class MemoryRevocationStore implements RevocationStore {
-  private readonly items = new Map<string, Revocation>();
-  private generation = 0;
-  private readonly ring: (Change | undefined)[] = Array.from({ length: GENERATION_SLOTS });
+  private readonly items = new Map<string, Item>();
+  /** Key reads (`read`) answered so far. */
   keyReads = 0;
+  /** Generation reads answered so far. */
   generationReads = 0;
+  /** The next `failNext` reads fail, as a store outage would. */
+  failNext = 0;
+  /** Every read takes this long. */
+  delayMs = 0;
+  /** When set, key reads wait for it before answering (with what they read when called). */
+  gate: Promise<void> | undefined;
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly now: () => number = Date.now) {}
 
-  /** As `writeTokenRevocation`: the item, then the change in the generation record. */
+  /** As the writer's token revocation: the item, then the change in the generation record. */
   revokeToken(iss: string, jti: string, exp: number): void {
     this.revokeKey(tokenKey(iss, jti), { until: exp });
   }
 
-  /** Any revocation item (token or subject), then the change. */
-  revokeKey(key: string, revocation: Revocation): void {
-    this.items.set(key, revocation);
+  /** A token or subject revocation under `key`, then the change. */
+  revokeKey(key: string, revocation: Revocation = { until: undefined }): void {
+    this.putWithoutAnnouncing(key, revocation);
     this.recordChange(key);
   }
 
-  /** As `deleteTokenRevocation`: the item goes, then the change. */
+  /**
+   * Writes the item without recording the change, as a write that bypasses the project's writers
+   * would: warm caches learn of it only when their "not revoked" entries expire.
+   */
+  putWithoutAnnouncing(key: string, revocation: Revocation): void {
+    const until = revocation.until ?? Number.MAX_SAFE_INTEGER;
+    const subject = decodeSubjectKey(key);
+    const item = subject
+      ? {
+          ...keyOf(key),
+          ...subjectAttributes(
+            { ...subject, notBefore: revocation.notBefore ?? Infinity, until },
+            this.now(),
+          ),
+        }
+      : tokenItem(key, { ...(decodeTokenKey(key) ?? { iss: '', jti: key }), until }, this.now());
+    if (revocation.until === undefined) delete item[TTL_ATTRIBUTE];
+    this.items.set(key, item);
+  }
+
+  /** As the writer's removal: the item goes, then the change (when there was one). */
   unrevokeKey(key: string): void {
     if (this.items.delete(key)) this.recordChange(key);
   }
 
   private recordChange(key: string): void {
-    this.generation += 1;
-    this.ring[this.generation % GENERATION_SLOTS] = { generation: this.generation, key };
+    const record = this.items.get(GENERATION_KEY);
+    const next = generationCounter(record) + 1;
+    const change = changeEntry(next, key);
+    this.items.set(GENERATION_KEY, {
+      ...record,
+      ...keyOf(GENERATION_KEY),
+      [GENERATION_ATTRIBUTE]: { N: String(next) },
+      [change.slot]: change.entry,
+    });
   }
 
-  read(keys: readonly string[]): Promise<ReadonlyMap<string, Revocation>> {
+  async read(keys: readonly string[]): Promise<ReadonlyMap<string, Revocation>> {
     this.keyReads += 1;
     const nowSeconds = this.now() / 1000;
     const found = new Map<string, Revocation>();
     for (const key of keys) {
-      const item = this.items.get(key);
-      if (item && (item.until === undefined || item.until > nowSeconds)) found.set(key, item);
+      const revocation = revocationInForce(this.items.get(key), nowSeconds);
+      if (revocation !== undefined) found.set(key, revocation);
     }
-    return Promise.resolve(found);
+    if (this.gate !== undefined) await this.gate;
+    await this.pause();
+    return found;
   }
 
-  readGeneration(): Promise<GenerationState> {
+  async readGeneration(): Promise<GenerationState> {
     this.generationReads += 1;
-    return Promise.resolve({
-      generation: this.generation,
-      changes: this.ring.filter((change): change is Change => change !== undefined),
-    });
+    const state = readGenerationItem(this.items.get(GENERATION_KEY));
+    await this.pause();
+    return state;
+  }
+
+  /** Key reads and generation reads together. */
+  get reads(): number {
+    return this.keyReads + this.generationReads;
+  }
+
+  private async pause(): Promise<void> {
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new StoreUnavailableError('the in-memory store is set to fail');
+    }
   }
 }

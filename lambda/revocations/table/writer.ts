@@ -1,8 +1,9 @@
 /**
- * Writes revocations in the table layout the authorizer reads (see `revocation-store.ts`), and
+ * The revoking side of the table: writes revocations in the layout the authorizer reads, and
  * records each change in the generation record so that warm authorizer containers learn of it
- * within one poll interval. Every writer (the CLI, the revocation endpoint, the
- * local server) goes through here, so the key encoding and item shapes exist once.
+ * within one poll interval. Every writer (the CLI, the revocation endpoint, local mode) goes
+ * through here. Revoking performs `TABLE_OPERATIONS.revoker`; removing a revocation adds
+ * DeleteItem (`TABLE_OPERATIONS.operator`).
  */
 import {
   ConditionalCheckFailedException,
@@ -13,22 +14,17 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import {
-  changeSlotAttribute,
-  GENERATION_ATTRIBUTE,
-  NOT_BEFORE_ATTRIBUTE,
-  PARTITION_KEY,
-  TTL_ATTRIBUTE,
-} from './reader';
-import {
-  GENERATION_KEY,
-  GENERATION_SLOTS,
-  subjectKey,
-  subjectKeyProblem,
-  tokenKey,
-  tokenKeyProblem,
-} from './keys';
+  changeEntry,
+  generationCounter,
+  keyOf,
+  subjectAttributes,
+  tokenItem,
+  type AuditFields,
+} from './items';
+import { GENERATION_KEY, subjectKey, subjectKeyProblem, tokenKey, tokenKeyProblem } from './keys';
+import { GENERATION_ATTRIBUTE, NOT_BEFORE_ATTRIBUTE } from './layout';
 
-export interface TokenRevocation {
+export interface TokenRevocation extends AuditFields {
   readonly iss: string;
   readonly jti: string;
   /** Token expiry (epoch seconds): the revocation holds until then, and DynamoDB's TTL deletes it after. */
@@ -40,7 +36,7 @@ export interface TokenRevocation {
   readonly revokedBy?: string;
 }
 
-export interface SubjectRevocation {
+export interface SubjectRevocation extends AuditFields {
   readonly iss: string;
   readonly sub: string;
   /** Tokens of the subject issued (`iat`) before this instant, epoch seconds, are revoked. */
@@ -71,17 +67,6 @@ export function subjectRevocationProblem(revocation: SubjectRevocation): string 
   return subjectKeyProblem(revocation.iss, revocation.sub);
 }
 
-function auditAttributes(
-  revocation: { reason?: string; revokedBy?: string },
-  now: () => number,
-): Record<string, { S: string }> {
-  return {
-    revokedAt: { S: new Date(now()).toISOString() },
-    ...(revocation.reason ? { reason: { S: revocation.reason } } : {}),
-    ...(revocation.revokedBy ? { revokedBy: { S: revocation.revokedBy } } : {}),
-  };
-}
-
 export async function writeTokenRevocation(
   client: DynamoDBClient,
   tableName: string,
@@ -93,15 +78,11 @@ export async function writeTokenRevocation(
   await client.send(
     new PutItemCommand({
       TableName: tableName,
-      Item: {
-        [PARTITION_KEY]: { S: tokenKey(revocation.iss, revocation.jti) },
-        [TTL_ATTRIBUTE]: { N: String(Math.ceil(revocation.exp)) },
-        kind: { S: 'token' },
-        iss: { S: revocation.iss },
-        jti: { S: revocation.jti },
-        ...(revocation.sub ? { sub: { S: revocation.sub } } : {}),
-        ...auditAttributes(revocation, now),
-      },
+      Item: tokenItem(
+        tokenKey(revocation.iss, revocation.jti),
+        { ...revocation, until: revocation.exp },
+        now(),
+      ),
     }),
   );
   await recordChange(client, tableName, tokenKey(revocation.iss, revocation.jti));
@@ -119,32 +100,23 @@ export async function writeSubjectRevocation(
 ): Promise<{ notBefore: number }> {
   const problem = subjectRevocationProblem(revocation);
   if (problem !== undefined) throw new Error(`cannot revoke: ${problem}`);
-  const audit = auditAttributes(revocation, now);
-  const auditNames = Object.keys(audit);
+  const attributes = subjectAttributes({ ...revocation, until: revocation.keepUntil }, now());
+  const names = Object.keys(attributes);
   try {
     await client.send(
       new UpdateItemCommand({
         TableName: tableName,
-        Key: { [PARTITION_KEY]: { S: subjectKey(revocation.iss, revocation.sub) } },
-        UpdateExpression: `SET #nb = :nb, #ttl = :ttl, #kind = :kind, #iss = :iss, #sub = :sub, ${auditNames
-          .map((name) => `#${name} = :${name}`)
-          .join(', ')}`,
+        Key: keyOf(subjectKey(revocation.iss, revocation.sub)),
+        UpdateExpression: `SET ${names.map((_, index) => `#a${index} = :a${index}`).join(', ')}`,
+        // Revocations of a subject only ever move forward.
         ConditionExpression: 'attribute_not_exists(#nb) OR #nb < :nb',
         ExpressionAttributeNames: {
           '#nb': NOT_BEFORE_ATTRIBUTE,
-          '#ttl': TTL_ATTRIBUTE,
-          '#kind': 'kind',
-          '#iss': 'iss',
-          '#sub': 'sub',
-          ...Object.fromEntries(auditNames.map((name) => [`#${name}`, name])),
+          ...Object.fromEntries(names.map((name, index) => [`#a${index}`, name])),
         },
         ExpressionAttributeValues: {
-          ':nb': { N: String(revocation.notBefore) },
-          ':ttl': { N: String(Math.ceil(revocation.keepUntil)) },
-          ':kind': { S: 'subject' },
-          ':iss': { S: revocation.iss },
-          ':sub': { S: revocation.sub },
-          ...Object.fromEntries(auditNames.map((name) => [`:${name}`, audit[name]!])),
+          ':nb': attributes[NOT_BEFORE_ATTRIBUTE]!,
+          ...Object.fromEntries(names.map((name, index) => [`:a${index}`, attributes[name]!])),
         },
       }),
     );
@@ -185,7 +157,7 @@ async function deleteRevocation(
   const output = await client.send(
     new DeleteItemCommand({
       TableName: tableName,
-      Key: { [PARTITION_KEY]: { S: key } },
+      Key: keyOf(key),
       ReturnValues: 'ALL_OLD',
     }),
   );
@@ -210,31 +182,31 @@ export async function recordChange(
     const { Item } = await client.send(
       new GetItemCommand({
         TableName: tableName,
-        Key: { [PARTITION_KEY]: { S: GENERATION_KEY } },
+        Key: keyOf(GENERATION_KEY),
         ConsistentRead: true,
         ProjectionExpression: '#gen',
         ExpressionAttributeNames: { '#gen': GENERATION_ATTRIBUTE },
       }),
     );
-    const current =
-      Item?.[GENERATION_ATTRIBUTE]?.N !== undefined ? Number(Item[GENERATION_ATTRIBUTE].N) : 0;
+    const current = generationCounter(Item);
     const next = current + 1;
+    const change = changeEntry(next, key);
     try {
       await client.send(
         new UpdateItemCommand({
           TableName: tableName,
-          Key: { [PARTITION_KEY]: { S: GENERATION_KEY } },
+          Key: keyOf(GENERATION_KEY),
           UpdateExpression: 'SET #gen = :next, #slot = :change',
           ConditionExpression:
             current === 0 ? 'attribute_not_exists(#gen) OR #gen = :current' : '#gen = :current',
           ExpressionAttributeNames: {
             '#gen': GENERATION_ATTRIBUTE,
-            '#slot': changeSlotAttribute(next % GENERATION_SLOTS),
+            '#slot': change.slot,
           },
           ExpressionAttributeValues: {
             ':next': { N: String(next) },
             ':current': { N: String(current) },
-            ':change': { M: { g: { N: String(next) }, k: { S: key } } },
+            ':change': change.entry,
           },
         }),
       );

@@ -2,7 +2,7 @@
  * The authorizer end to end in-process: production dependencies, a dynalite server and a JWKS
  * server on loopback. Every decision path: Allow, Deny (403), Unauthorized (401), fail closed.
  */
-import { tokenKey } from '../../../lambda/revocations/table/keys';
+import { tokenKey } from '../../../lambda/revocations/table';
 import { putItem, ttlValue } from '../../helpers/dynamodb';
 import {
   bearer,

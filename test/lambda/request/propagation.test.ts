@@ -4,15 +4,15 @@
  * exact.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { GENERATION_KEY, subjectKey, tokenKey } from '../../../lambda/revocations/table/keys';
+import { subjectKey, tokenKey } from '../../../lambda/revocations/table';
 import {
   deleteSubjectRevocation,
   deleteTokenRevocation,
   recordChange,
   writeSubjectRevocation,
   writeTokenRevocation,
-} from '../../../lambda/revocations/table/writer';
-import { readGenerationItem, type GenerationState } from '../../../lambda/revocations/table/reader';
+} from '../../../lambda/revocations/table';
+import { DynamoDbRevocationStore, type GenerationState } from '../../../lambda/revocations/table';
 import {
   buildHandler,
   effectOf,
@@ -127,15 +127,12 @@ describe('token revocation reaching warm containers', () => {
 });
 
 /** The generation record as the authorizer reads it. */
-async function recordChangeRead(): Promise<GenerationState> {
-  const { Item } = await harness.client.send(
-    new GetItemCommand({
-      TableName: harness.tableName,
-      Key: { pk: { S: GENERATION_KEY } },
-      ConsistentRead: true,
-    }),
-  );
-  return readGenerationItem(Item);
+function recordChangeRead(): Promise<GenerationState> {
+  return new DynamoDbRevocationStore({
+    client: harness.client,
+    tableName: harness.tableName,
+    timeoutMs: 5000,
+  }).readGeneration();
 }
 
 describe('log out everywhere (subject revocation)', () => {

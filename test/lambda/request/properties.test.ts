@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { RevocationChecker } from '../../../lambda/request/revocation-checker';
-import { maxJtiBytes, subjectKey, tokenKey } from '../../../lambda/revocations/table/keys';
-import { MemoryRevocationStore } from '../../../lambda/revocations/table/memory-store';
+import { maxJtiBytes, subjectKey, tokenKey } from '../../../lambda/revocations/table';
+import { MemoryRevocationStore } from '../../../lambda/revocations/table';
 import { buildHandler, effectOf, startHarness, type Harness } from '../../helpers/harness';
 import { AUDIENCE, base64url, goodClaims, ISSUER, signJwt, signature } from '../../helpers/tokens';
 

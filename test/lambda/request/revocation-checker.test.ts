@@ -4,75 +4,8 @@
  * DynamoDB endpoints is covered in authorizer.test.ts and store-faults.test.ts.
  */
 import { StoreUnavailableError } from '../../../lambda/shared/errors';
-import { GENERATION_SLOTS } from '../../../lambda/revocations/table/keys';
+import { GENERATION_SLOTS, MemoryRevocationStore } from '../../../lambda/revocations/table';
 import { RevocationChecker, type CheckedToken } from '../../../lambda/request/revocation-checker';
-import type {
-  Change,
-  GenerationState,
-  Revocation,
-  RevocationStore,
-} from '../../../lambda/revocations/table/reader';
-
-/** The table in memory: items, and the generation record with its ring of changes. */
-class MemoryStore implements RevocationStore {
-  readonly items = new Map<string, Revocation>();
-  generation = 0;
-  private ring: (Change | undefined)[] = Array.from({ length: GENERATION_SLOTS }, () => undefined);
-  keyReads = 0;
-  polls = 0;
-  failNext = 0;
-  delayMs = 0;
-  /** When set, key reads wait for it before answering. */
-  gate: Promise<void> | undefined;
-
-  private record(key: string): void {
-    this.generation += 1;
-    this.ring[this.generation % GENERATION_SLOTS] = { generation: this.generation, key };
-  }
-
-  revoke(key: string, revocation: Revocation = { until: undefined }): void {
-    this.items.set(key, revocation);
-    this.record(key);
-  }
-
-  unrevoke(key: string): void {
-    this.items.delete(key);
-    this.record(key);
-  }
-
-  private async pause(): Promise<void> {
-    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    if (this.failNext > 0) {
-      this.failNext -= 1;
-      throw new StoreUnavailableError('store down');
-    }
-  }
-
-  async read(keys: readonly string[]): Promise<ReadonlyMap<string, Revocation>> {
-    this.keyReads += 1;
-    const snapshot = new Map<string, Revocation>();
-    for (const key of keys) {
-      const item = this.items.get(key);
-      if (item) snapshot.set(key, item);
-    }
-    await this.gate;
-    await this.pause();
-    return snapshot;
-  }
-
-  async readGeneration(): Promise<GenerationState> {
-    this.polls += 1;
-    await this.pause();
-    return {
-      generation: this.generation,
-      changes: this.ring.filter((change): change is Change => change !== undefined),
-    };
-  }
-
-  get reads(): number {
-    return this.keyReads + this.polls;
-  }
-}
 
 const START = 1_800_000_000_000;
 
@@ -84,8 +17,8 @@ function setup(
     maxBytes?: number;
   } = {},
 ) {
-  const store = new MemoryStore();
   const clock = { now: START };
+  const store = new MemoryRevocationStore(() => clock.now);
   const checker = new RevocationChecker({
     store,
     notRevokedTtlSeconds: options.notRevokedTtlSeconds ?? 300,
@@ -117,12 +50,15 @@ describe('RevocationChecker: cache', () => {
 
     expect(first).toMatchObject({ revoked: false, source: 'store' });
     expect(later.every((answer) => answer.source === 'cache' && !answer.revoked)).toBe(true);
-    expect({ polls: store.polls, keyReads: store.keyReads }).toEqual({ polls: 1, keyReads: 1 });
+    expect({ polls: store.generationReads, keyReads: store.keyReads }).toEqual({
+      polls: 1,
+      keyReads: 1,
+    });
   });
 
   it('keeps a cached "revoked" when the store fails later', async () => {
     const { store, clock, checker } = setup();
-    store.revoke('a');
+    store.revokeKey('a');
     await checker.check(token('a'));
     store.failNext = 100;
 
@@ -190,7 +126,7 @@ describe('RevocationChecker: propagation window', () => {
   it('sees a revocation at the first check after one poll interval, not before', async () => {
     const { store, clock, checker } = setup({ generationPollSeconds: 1 });
     await checker.check(token('a'));
-    store.revoke('a');
+    store.revokeKey('a');
 
     clock.now += 999;
     const inWindow = await checker.check(token('a'));
@@ -199,7 +135,7 @@ describe('RevocationChecker: propagation window', () => {
 
     expect(inWindow).toMatchObject({ revoked: false, source: 'cache' });
     expect(afterWindow).toMatchObject({ revoked: true, source: 'store' });
-    expect(store.polls).toBe(2);
+    expect(store.generationReads).toBe(2);
   });
 
   it('costs one generation read per poll interval on a busy warm container, and no key read', async () => {
@@ -211,7 +147,7 @@ describe('RevocationChecker: propagation window', () => {
       for (let i = 0; i < 100; i += 1) await checker.check(token('a'));
     }
 
-    expect(store.polls).toBe(1 + 10);
+    expect(store.generationReads).toBe(1 + 10);
     expect(store.keyReads).toBe(1);
   });
 
@@ -219,8 +155,8 @@ describe('RevocationChecker: propagation window', () => {
     const { store, clock, checker } = setup();
     await checker.check(token('a'));
     await checker.check(token('b'));
-    for (let i = 0; i < 10; i += 1) store.revoke(`elsewhere-${i}`);
-    store.revoke('b');
+    for (let i = 0; i < 10; i += 1) store.revokeKey(`elsewhere-${i}`);
+    store.revokeKey('b');
     clock.now += 1000;
 
     const a = await checker.check(token('a'));
@@ -235,7 +171,7 @@ describe('RevocationChecker: propagation window', () => {
   it('forgets everything when it fell behind the ring of changes', async () => {
     const { store, clock, checker } = setup();
     await checker.check(token('a'));
-    for (let i = 0; i < GENERATION_SLOTS + 5; i += 1) store.revoke(`elsewhere-${i}`);
+    for (let i = 0; i < GENERATION_SLOTS + 5; i += 1) store.revokeKey(`elsewhere-${i}`);
     clock.now += 1000;
 
     const answer = await checker.check(token('a'));
@@ -256,7 +192,7 @@ describe('RevocationChecker: propagation window', () => {
       Array.from({ length: 40 }, (_, i) => checker.check(token(i % 2 === 0 ? 'a' : 'b'))),
     );
 
-    expect(store.polls).toBe(2);
+    expect(store.generationReads).toBe(2);
   });
 
   it('fails closed when a stale cache cannot be confirmed, and recovers', async () => {
@@ -272,20 +208,20 @@ describe('RevocationChecker: propagation window', () => {
   it('with polling off, reuses "not revoked" for NOT_REVOKED_TTL_SECONDS exactly', async () => {
     const { store, clock, checker } = setup({ generationPollSeconds: 0, notRevokedTtlSeconds: 10 });
     await checker.check(token('a'));
-    store.revoke('a');
+    store.revokeKey('a');
 
     clock.now += 9_999;
     expect((await checker.check(token('a'))).revoked).toBe(false);
     clock.now += 2;
     expect((await checker.check(token('a'))).revoked).toBe(true);
-    expect(store.polls).toBe(0);
+    expect(store.generationReads).toBe(0);
   });
 
   it('reuses "not revoked" no longer than NOT_REVOKED_TTL_SECONDS when a write skipped the log', async () => {
     const { store, clock, checker } = setup({ notRevokedTtlSeconds: 30 });
     await checker.check(token('a'));
     // A write that bypassed the project's writer: no change recorded.
-    store.items.set('a', { until: undefined });
+    store.putWithoutAnnouncing('a', { until: undefined });
 
     clock.now += 29_000;
     expect((await checker.check(token('a'))).revoked).toBe(false);
@@ -295,9 +231,9 @@ describe('RevocationChecker: propagation window', () => {
 
   it('lifts a cached "revoked" soon after an unrevoke, without making the request wait', async () => {
     const { store, clock, checker } = setup();
-    store.revoke('a');
+    store.revokeKey('a');
     expect((await checker.check(token('a'))).revoked).toBe(true);
-    store.unrevoke('a');
+    store.unrevokeKey('a');
 
     clock.now += 1001;
     const first = await checker.check(token('a'));
@@ -319,7 +255,7 @@ describe('RevocationChecker: propagation window', () => {
     const stale = checker.check(token('a'));
     store.gate = undefined;
     // Meanwhile "a" is revoked and another check learns of it.
-    store.revoke('a');
+    store.revokeKey('a');
     clock.now += 1001;
     await checker.check(token('warm-up'));
     release();
@@ -335,7 +271,7 @@ describe('RevocationChecker: subject revocations', () => {
   it('revokes tokens issued before the subject revocation, and only those', async () => {
     const { store, checker } = setup();
     const before = START / 1000 - 100;
-    store.revoke(subject, { until: START / 1000 + 86400, notBefore: START / 1000 });
+    store.revokeKey(subject, { until: START / 1000 + 86400, notBefore: START / 1000 });
 
     const old = await checker.check(token('t1', { subjectKey: subject, iat: before }));
     const fresh = await checker.check(token('t2', { subjectKey: subject, iat: START / 1000 }));
@@ -362,7 +298,7 @@ describe('RevocationChecker: subject revocations', () => {
     const { store, clock, checker } = setup();
     const checked = token('t1', { subjectKey: subject, iat: START / 1000 - 10 });
     await checker.check(checked);
-    store.revoke(subject, { until: START / 1000 + 86400, notBefore: START / 1000 });
+    store.revokeKey(subject, { until: START / 1000 + 86400, notBefore: START / 1000 });
 
     clock.now += 1001;
 
@@ -371,7 +307,7 @@ describe('RevocationChecker: subject revocations', () => {
 
   it('accepts a token without jti, checking its subject only', async () => {
     const { store, checker } = setup();
-    store.revoke(subject, { until: undefined, notBefore: START / 1000 });
+    store.revokeKey(subject, { until: undefined, notBefore: START / 1000 });
 
     const answer = await checker.check(
       token('unused', { revocationKey: undefined, subjectKey: subject, iat: START / 1000 + 1 }),

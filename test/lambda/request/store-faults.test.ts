@@ -3,7 +3,7 @@
  * "Unauthorized" (API Gateway answers 500), well inside the budget, never in an Allow, and
  * nothing may be cached: once the fault ends, the next request is answered normally.
  */
-import { tokenKey } from '../../../lambda/revocations/table/keys';
+import { tokenKey } from '../../../lambda/revocations/table';
 import { FaultyDynamoDb, putItem, ttlValue, type ProxyMode } from '../../helpers/dynamodb';
 import { bearer, restTokenEvent } from '../../helpers/events';
 import { buildHandler, startHarness, type Harness } from '../../helpers/harness';

@@ -3,7 +3,7 @@
  * each against the real verifier, a JWKS server and dynalite on loopback.
  */
 import { createHmac, createSign } from 'node:crypto';
-import { maxJtiBytes, tokenKey } from '../../../lambda/revocations/table/keys';
+import { maxJtiBytes, tokenKey } from '../../../lambda/revocations/table';
 import { putItem, ttlValue } from '../../helpers/dynamodb';
 import { bearer, restTokenEvent } from '../../helpers/events';
 import { buildHandler, effectOf, startHarness, type Harness } from '../../helpers/harness';

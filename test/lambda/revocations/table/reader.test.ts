@@ -1,12 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { StoreUnavailableError } from '../../../../lambda/shared/errors';
-import {
-  type DeadlineSignal,
-  DynamoDbRevocationStore,
-  readGenerationItem,
-  revocationInForce,
-  withDeadline,
-} from '../../../../lambda/revocations/table/reader';
+import { withDeadline, type DeadlineSignal } from '../../../../lambda/revocations/table/deadline';
+import { readGenerationItem, revocationInForce } from '../../../../lambda/revocations/table/items';
+import { DynamoDbRevocationStore } from '../../../../lambda/revocations/table/reader';
 import { FaultyDynamoDb } from '../../../helpers/dynamodb';
 
 describe('revocationInForce', () => {

@@ -1,0 +1,203 @@
+/**
+ * The table's items: how each is built from a revocation and read back. The DynamoDB reader and
+ * writer and the in-memory store all go through here, so an item has one shape wherever it is.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { StoreUnavailableError } from '../../shared/errors';
+import { decodeSubjectKey, decodeTokenKey, GENERATION_SLOTS, isSubjectKey } from './keys';
+import {
+  changeSlotAttribute,
+  GENERATION_ATTRIBUTE,
+  NOT_BEFORE_ATTRIBUTE,
+  PARTITION_KEY,
+  TTL_ATTRIBUTE,
+} from './layout';
+
+export type Item = Record<string, AttributeValue>;
+
+/** A revocation that is in force. */
+export interface Revocation {
+  /** Epoch seconds until which it holds; `undefined` when the item does not say (held forever). */
+  readonly until: number | undefined;
+  /**
+   * Subject revocations: tokens whose `iat` is before this (epoch seconds) are revoked.
+   * `undefined` for a token revocation.
+   */
+  readonly notBefore?: number;
+}
+
+/** One change recorded in the generation record. */
+export interface Change {
+  readonly generation: number;
+  readonly key: string;
+}
+
+/** What the generation record says. */
+export interface GenerationState {
+  /** Number of changes ever recorded (0 when there is no record yet). */
+  readonly generation: number;
+  /** The changes still in the ring, newest `GENERATION_SLOTS` at most. */
+  readonly changes: readonly Change[];
+}
+
+/** Who revoked, why and when: kept on the item for people, never read by the authorizer. */
+export interface AuditFields {
+  readonly reason?: string;
+  readonly revokedBy?: string;
+}
+
+/** The key attribute of an item. */
+export function keyOf(key: string): Item {
+  return { [PARTITION_KEY]: { S: key } };
+}
+
+/** The item of a token revocation, with its audit attributes. */
+export function tokenItem(
+  key: string,
+  fields: { iss: string; jti: string; until: number; sub?: string } & AuditFields,
+  revokedAtMs: number,
+): Item {
+  return {
+    ...keyOf(key),
+    [TTL_ATTRIBUTE]: { N: String(Math.ceil(fields.until)) },
+    kind: { S: 'token' },
+    iss: { S: fields.iss },
+    jti: { S: fields.jti },
+    ...(fields.sub ? { sub: { S: fields.sub } } : {}),
+    ...auditAttributes(fields, revokedAtMs),
+  };
+}
+
+/** The attributes a subject revocation sets (its key aside), with its audit attributes. */
+export function subjectAttributes(
+  fields: { iss: string; sub: string; notBefore: number; until: number } & AuditFields,
+  revokedAtMs: number,
+): Item {
+  return {
+    [NOT_BEFORE_ATTRIBUTE]: { N: String(fields.notBefore) },
+    [TTL_ATTRIBUTE]: { N: String(Math.ceil(fields.until)) },
+    kind: { S: 'subject' },
+    iss: { S: fields.iss },
+    sub: { S: fields.sub },
+    ...auditAttributes(fields, revokedAtMs),
+  };
+}
+
+function auditAttributes(fields: AuditFields, revokedAtMs: number): Item {
+  return {
+    revokedAt: { S: new Date(revokedAtMs).toISOString() },
+    ...(fields.reason ? { reason: { S: fields.reason } } : {}),
+    ...(fields.revokedBy ? { revokedBy: { S: fields.revokedBy } } : {}),
+  };
+}
+
+/**
+ * Reads a revocation item. An item that exists counts as a revocation unless it says, in a
+ * well-formed `ttl`, that it has ended: DynamoDB's TTL deletion lags by up to two days, so
+ * expiry is checked here, and a malformed item must never turn into an Allow. A subject item
+ * whose `notBefore` is unreadable revokes every token of the subject.
+ */
+export function revocationInForce(
+  item: Item | undefined,
+  nowSeconds: number,
+): Revocation | undefined {
+  if (item === undefined) return undefined;
+  const until = numberAttribute(item[TTL_ATTRIBUTE]);
+  if (until !== undefined && until <= nowSeconds) return undefined;
+  if (isSubjectKey(item[PARTITION_KEY]?.S ?? '')) {
+    return { until, notBefore: numberAttribute(item[NOT_BEFORE_ATTRIBUTE]) ?? Infinity };
+  }
+  return { until };
+}
+
+/** The counter of a generation record (0 when there is none), for the writer's next update. */
+export function generationCounter(item: Item | undefined): number {
+  const value = item?.[GENERATION_ATTRIBUTE]?.N;
+  return value !== undefined ? Number(value) : 0;
+}
+
+/** The change ring entry recorded for generation `generation`, and the slot it takes. */
+export function changeEntry(
+  generation: number,
+  key: string,
+): { slot: string; entry: AttributeValue } {
+  return {
+    slot: changeSlotAttribute(generation % GENERATION_SLOTS),
+    entry: { M: { g: { N: String(generation) }, k: { S: key } } },
+  };
+}
+
+/**
+ * Reads the generation record. Without a readable counter, cached answers cannot be confirmed,
+ * so a malformed one is a store failure; an unreadable slot is
+ * left out (the reader then treats the change log as incomplete).
+ */
+export function readGenerationItem(item: Item | undefined): GenerationState {
+  if (item === undefined) return { generation: 0, changes: [] };
+  const counter = item[GENERATION_ATTRIBUTE];
+  const generation = numberAttribute(counter);
+  if (counter !== undefined && (generation === undefined || !Number.isInteger(generation))) {
+    throw new StoreUnavailableError('the revocation-generation record is malformed');
+  }
+  const changes: Change[] = [];
+  for (let slot = 0; slot < GENERATION_SLOTS; slot += 1) {
+    const entry = item[changeSlotAttribute(slot)];
+    if (entry === undefined || !('M' in entry) || entry.M === undefined) continue;
+    const g = numberAttribute(entry.M.g);
+    const key = entry.M.k !== undefined && 'S' in entry.M.k ? entry.M.k.S : undefined;
+    if (g !== undefined && key !== undefined) changes.push({ generation: g, key });
+  }
+  return { generation: generation ?? 0, changes };
+}
+
+/** What an operator sees of one item: whether it is in force, since when, until when, why. */
+export interface RevocationStatus {
+  readonly revoked: boolean;
+  readonly kind?: 'token' | 'subject';
+  readonly iss?: string;
+  readonly jti?: string;
+  readonly sub?: string;
+  /** ISO instants. */
+  readonly notBefore?: string;
+  readonly revokedAt?: string;
+  readonly until?: string;
+  readonly expiredAt?: string;
+  readonly reason?: string;
+  readonly revokedBy?: string;
+}
+
+/** Reads an item for people (the CLI's status and list), with the same expiry rule. */
+export function revocationStatus(item: Item | undefined, nowSeconds: number): RevocationStatus {
+  if (!item) return { revoked: false };
+  const key = item[PARTITION_KEY]?.S ?? '';
+  const token = decodeTokenKey(key);
+  const subject = decodeSubjectKey(key);
+  const until = numberAttribute(item[TTL_ATTRIBUTE]);
+  const notBefore = numberAttribute(item[NOT_BEFORE_ATTRIBUTE]);
+  const common = {
+    ...(token ? { kind: 'token' as const, iss: token.iss, jti: token.jti } : {}),
+    ...(subject ? { kind: 'subject' as const, iss: subject.iss, sub: subject.sub } : {}),
+    ...(notBefore !== undefined ? { notBefore: isoSeconds(notBefore) } : {}),
+    revokedAt: item.revokedAt?.S,
+    reason: item.reason?.S,
+    revokedBy: item.revokedBy?.S,
+  };
+  if (revocationInForce(item, nowSeconds) === undefined) {
+    return {
+      revoked: false,
+      expiredAt: until !== undefined ? isoSeconds(until) : undefined,
+      ...common,
+    };
+  }
+  return { revoked: true, until: until !== undefined ? isoSeconds(until) : undefined, ...common };
+}
+
+export function isoSeconds(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString();
+}
+
+function numberAttribute(value: AttributeValue | undefined): number | undefined {
+  if (value === undefined || !('N' in value)) return undefined;
+  const number = Number(value.N);
+  return Number.isFinite(number) ? number : undefined;
+}
