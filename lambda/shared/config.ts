@@ -3,9 +3,11 @@
  * typed object. Every problem is collected and reported together, each naming its variable, so
  * a bad deployment fails its cold start with one clear message instead of answering wrongly.
  *
- * The README's settings table lists every variable read here, with its default.
+ * The variables' names (and the whole-number settings' defaults and ranges) are in
+ * `settings.ts`, shared with the CDK construct; the README's settings table lists every one.
  */
 import { ConfigurationError } from './errors';
+import { ENV, INTEGER_SETTINGS as INT, type IntegerSetting } from './settings';
 
 export const SUPPORTED_ALGORITHMS = [
   'RS256',
@@ -77,8 +79,8 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
   const read = new SettingReader(env, problems);
 
   const issuers = readIssuers(env, problems);
-  const audienceClaim = read.oneOf('JWT_AUDIENCE_CLAIM', ['aud', 'client_id'] as const, 'aud');
-  const algorithms = read.list('JWT_ALGORITHMS', SUPPORTED_ALGORITHMS.join(','));
+  const audienceClaim = read.oneOf(ENV.audienceClaim, ['aud', 'client_id'] as const, 'aud');
+  const algorithms = read.list(ENV.algorithms, SUPPORTED_ALGORITHMS.join(','));
   for (const algorithm of algorithms) {
     if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(algorithm)) {
       problems.push(
@@ -92,32 +94,27 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
     issuers,
     audienceClaim,
     algorithms: algorithms as Algorithm[],
-    requiredTyp: read.optional('JWT_REQUIRED_TYP'),
-    clockSkewSeconds: read.integer('JWT_CLOCK_SKEW_SECONDS', 5, 0, 300),
-    maxTokenBytes: read.integer('JWT_MAX_TOKEN_BYTES', 8192, 256, 65536),
-    jtiClaim: read.optional('JTI_CLAIM') ?? 'jti',
-    allowTokensWithoutJti: read.boolean('ALLOW_TOKENS_WITHOUT_JTI', false),
-    revocationTableName: read.required('REVOCATION_TABLE_NAME'),
-    notRevokedTtlSeconds: read.integer('NOT_REVOKED_TTL_SECONDS', 3600, 0, 86400),
-    generationPollSeconds: read.integer('GENERATION_POLL_SECONDS', 1, 0, 3600),
-    subjectRevocationRetentionSeconds: read.integer(
-      'SUBJECT_REVOCATION_RETENTION_SECONDS',
-      30 * 86400,
-      3600,
-      366 * 86400,
-    ),
-    cacheMaxEntries: read.integer('CACHE_MAX_ENTRIES', 100_000, 1, 10_000_000),
-    storeTimeoutMs: read.integer('STORE_TIMEOUT_MS', 1000, 50, 30_000),
-    storeConnectTimeoutMs: read.integer('STORE_CONNECT_TIMEOUT_MS', 300, 10, 30_000),
-    storeMaxAttempts: read.integer('STORE_MAX_ATTEMPTS', 3, 1, 10),
-    jwksTimeoutMs: read.integer('JWKS_TIMEOUT_MS', 3000, 100, 30_000),
-    jwksCooldownSeconds: read.integer('JWKS_COOLDOWN_SECONDS', 10, 1, 3600),
-    jwksMaxAgeSeconds: read.integer('JWKS_MAX_AGE_SECONDS', 3600, 60, 86400),
-    verifiedTokenCacheEntries: read.integer('VERIFIED_TOKEN_CACHE_ENTRIES', 10_000, 0, 1_000_000),
-    httpApiResponseMode: read.oneOf('HTTP_API_RESPONSE_MODE', ['simple', 'iam'] as const, 'simple'),
-    metricsFlushSeconds: read.integer('METRICS_FLUSH_SECONDS', 10, 0, 60),
+    requiredTyp: read.optional(ENV.requiredTyp),
+    clockSkewSeconds: read.integer(INT.clockSkewSeconds),
+    maxTokenBytes: read.integer(INT.maxTokenBytes),
+    jtiClaim: read.optional(ENV.jtiClaim) ?? 'jti',
+    allowTokensWithoutJti: read.boolean(ENV.allowTokensWithoutJti, false),
+    revocationTableName: read.required(ENV.revocationTableName),
+    notRevokedTtlSeconds: read.integer(INT.notRevokedTtlSeconds),
+    generationPollSeconds: read.integer(INT.generationPollSeconds),
+    subjectRevocationRetentionSeconds: read.integer(INT.subjectRevocationRetentionSeconds),
+    cacheMaxEntries: read.integer(INT.cacheMaxEntries),
+    storeTimeoutMs: read.integer(INT.storeTimeoutMs),
+    storeConnectTimeoutMs: read.integer(INT.storeConnectTimeoutMs),
+    storeMaxAttempts: read.integer(INT.storeMaxAttempts),
+    jwksTimeoutMs: read.integer(INT.jwksTimeoutMs),
+    jwksCooldownSeconds: read.integer(INT.jwksCooldownSeconds),
+    jwksMaxAgeSeconds: read.integer(INT.jwksMaxAgeSeconds),
+    verifiedTokenCacheEntries: read.integer(INT.verifiedTokenCacheEntries),
+    httpApiResponseMode: read.oneOf(ENV.httpApiResponseMode, ['simple', 'iam'] as const, 'simple'),
+    metricsFlushSeconds: read.integer(INT.metricsFlushSeconds),
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '',
-    dynamoDbEndpoint: read.optional('AWS_ENDPOINT_URL_DYNAMODB'),
+    dynamoDbEndpoint: read.optional(ENV.dynamoDbEndpoint),
   };
   if (!config.region) {
     if (config.dynamoDbEndpoint) {
@@ -136,8 +133,8 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
 
 /** The issuers: either `JWT_ISSUER` (+ `JWT_AUDIENCE`, `JWKS_URI`) or `JWT_ISSUERS` as JSON. */
 function readIssuers(env: Env, problems: string[]): IssuerConfig[] {
-  const json = env.JWT_ISSUERS?.trim();
-  const single = env.JWT_ISSUER?.trim();
+  const json = env[ENV.issuers]?.trim();
+  const single = env[ENV.issuer]?.trim();
   if (json && single) {
     problems.push('JWT_ISSUERS: set either JWT_ISSUERS or JWT_ISSUER, not both');
     return [];
@@ -147,9 +144,9 @@ function readIssuers(env: Env, problems: string[]): IssuerConfig[] {
     problems.push('JWT_ISSUER: is required (or JWT_ISSUERS for several issuers)');
     return [];
   }
-  const audience = splitList(env.JWT_AUDIENCE ?? '');
+  const audience = splitList(env[ENV.audience] ?? '');
   if (audience.length === 0) problems.push('JWT_AUDIENCE: is required');
-  const issuer = checkIssuer('JWT_ISSUER', single, audience, env.JWKS_URI?.trim(), problems);
+  const issuer = checkIssuer(ENV.issuer, single, audience, env[ENV.jwksUri]?.trim(), problems);
   return issuer ? [issuer] : [];
 }
 
@@ -273,7 +270,7 @@ class SettingReader {
     return value ?? '';
   }
 
-  integer(name: string, fallback: number, min: number, max: number): number {
+  integer({ env: name, default: fallback, min, max }: IntegerSetting): number {
     const text = this.optional(name);
     if (text === undefined) return fallback;
     if (!/^-?\d+$/.test(text)) {

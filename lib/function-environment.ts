@@ -1,0 +1,60 @@
+/**
+ * The functions' environment: the construct's props turned into the settings the Lambda reads
+ * (`lambda/shared/config.ts`), under the variable names both take from `lambda/shared/settings.ts`.
+ */
+import type { Duration } from 'aws-cdk-lib';
+import { ENV, INTEGER_SETTINGS } from '../lambda/shared/settings';
+import type { RevocationAuthorizerProps, TrustedIssuer } from './revocation-authorizer-props';
+
+/** Powertools' names for the service and the metric namespace. */
+export const METRICS_NAMESPACE = 'JwtRevocationAuthorizer';
+export const SERVICE_NAME = 'jwt-revocation-authorizer';
+
+export function functionEnvironment(
+  props: RevocationAuthorizerProps,
+  tableName: string,
+  windows: { poll: Duration; notRevokedTtl: Duration; storeTimeout: Duration },
+): Record<string, string> {
+  const setting = (name: keyof typeof INTEGER_SETTINGS, value: number): Record<string, string> => ({
+    [INTEGER_SETTINGS[name].env]: String(value),
+  });
+  return {
+    ...issuerEnvironment(props.issuers),
+    [ENV.revocationTableName]: tableName,
+    ...setting('generationPollSeconds', windows.poll.toSeconds()),
+    ...setting('notRevokedTtlSeconds', windows.notRevokedTtl.toSeconds()),
+    ...setting('storeTimeoutMs', windows.storeTimeout.toMilliseconds()),
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    NODE_OPTIONS: '--enable-source-maps',
+    ...(props.jtiClaim ? { [ENV.jtiClaim]: props.jtiClaim } : {}),
+    ...(props.allowTokensWithoutJti ? { [ENV.allowTokensWithoutJti]: 'true' } : {}),
+    ...(props.audienceClaim ? { [ENV.audienceClaim]: props.audienceClaim } : {}),
+    ...(props.requiredTyp ? { [ENV.requiredTyp]: props.requiredTyp } : {}),
+    ...(props.algorithms ? { [ENV.algorithms]: props.algorithms.join(',') } : {}),
+    ...(props.subjectRevocationRetention
+      ? setting('subjectRevocationRetentionSeconds', props.subjectRevocationRetention.toSeconds())
+      : {}),
+    ...props.extraEnvironment,
+  };
+}
+
+function issuerEnvironment(issuers: readonly TrustedIssuer[]): Record<string, string> {
+  const [only] = issuers;
+  if (issuers.length === 1 && only) {
+    return {
+      [ENV.issuer]: only.issuer,
+      [ENV.audience]: only.audience.join(','),
+      ...(only.jwksUri ? { [ENV.jwksUri]: only.jwksUri } : {}),
+    };
+  }
+  return {
+    [ENV.issuers]: JSON.stringify(
+      issuers.map(({ issuer, audience, jwksUri }) => ({
+        issuer,
+        audience,
+        ...(jwksUri ? { jwksUri } : {}),
+      })),
+    ),
+  };
+}

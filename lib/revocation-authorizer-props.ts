@@ -1,0 +1,247 @@
+/**
+ * The construct's props, each `readonly` with its `@default`, and their validation: every prop
+ * is checked first and one error lists every problem, before any resource is made.
+ */
+import { Duration, Token, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { INTEGER_SETTINGS as INT } from '../lambda/shared/settings';
+
+/** One trusted token issuer. */
+export interface TrustedIssuer {
+  /** Exact `iss` value, e.g. `https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC`. */
+  readonly issuer: string;
+  /** Accepted audiences: the token must name at least one. */
+  readonly audience: readonly string[];
+  /**
+   * Where the issuer publishes its keys.
+   * @default `<issuer>/.well-known/jwks.json`
+   */
+  readonly jwksUri?: string;
+}
+
+export interface RevocationAuthorizerProps {
+  /** The issuers whose tokens are accepted (at least one). */
+  readonly issuers: readonly TrustedIssuer[];
+  /**
+   * An existing revocation table (partition key `pk`, string). When given, no table is created
+   * and the table props below are ignored.
+   * @default a new table
+   */
+  readonly table?: dynamodb.ITableV2;
+  /**
+   * KMS key for a new table.
+   * @default an AWS-owned key
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Regions in which a new table gets replicas (a DynamoDB global table). Deploy the construct
+   * in each of them with `table` set to `TableV2.fromTableName(...)`, so every region's
+   * function reads its local replica.
+   * @default no replicas
+   */
+  readonly replicaRegions?: readonly string[];
+  /**
+   * What happens to a new table when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * Deletion protection of a new table.
+   * @default true
+   */
+  readonly tableDeletionProtection?: boolean;
+  /**
+   * How long API Gateway reuses an authorizer decision. Raising it saves Lambda invocations but
+   * adds to the revocation delay (see `maxRevocationDelay`): API Gateway keeps answering from
+   * its cache even after a revocation. At most one hour.
+   * @default Duration.seconds(0), no API Gateway cache
+   */
+  readonly authorizerCacheTtl?: Duration;
+  /**
+   * How often a warm container re-reads the revocation generation (`GENERATION_POLL_SECONDS`);
+   * the in-container part of the revocation delay. Zero turns polling off.
+   * @default Duration.seconds(1)
+   */
+  readonly generationPollInterval?: Duration;
+  /**
+   * Longest a container reuses a "not revoked" answer (`NOT_REVOKED_TTL_SECONDS`).
+   * @default Duration.hours(1)
+   */
+  readonly notRevokedTtl?: Duration;
+  /**
+   * Overall deadline of one revocation lookup (`STORE_TIMEOUT_MS`).
+   * @default Duration.seconds(1)
+   */
+  readonly storeTimeout?: Duration;
+  /**
+   * Claim naming the token for revocation (`JTI_CLAIM`).
+   * @default 'jti'
+   */
+  readonly jtiClaim?: string;
+  /**
+   * Accept tokens without the jti claim, revocable per subject only (`ALLOW_TOKENS_WITHOUT_JTI`).
+   * @default false
+   */
+  readonly allowTokensWithoutJti?: boolean;
+  /**
+   * Claim holding the audience (`JWT_AUDIENCE_CLAIM`): `client_id` for Cognito access tokens.
+   * @default 'aud'
+   */
+  readonly audienceClaim?: 'aud' | 'client_id';
+  /**
+   * Required `typ` header, e.g. `at+jwt` (`JWT_REQUIRED_TYP`).
+   * @default no check
+   */
+  readonly requiredTyp?: string;
+  /**
+   * Allowed signature algorithms (`JWT_ALGORITHMS`).
+   * @default RS256, RS384, RS512, ES256, ES384, ES512, EdDSA
+   */
+  readonly algorithms?: readonly string[];
+  /**
+   * Further environment variables for the function (see the README's settings table).
+   * @default none
+   */
+  readonly extraEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * Runtime of the function (Node.js 22 or newer).
+   * @default lambda.Runtime.NODEJS_22_X
+   */
+  readonly runtime?: lambda.Runtime;
+  /**
+   * Memory of the function; CPU, and so signature verification speed, grows with it.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Timeout of the function; must leave room for the store deadline and a JWKS fetch.
+   * @default Duration.seconds(5)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retention of the function's logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Fail-closed answers (500s) in one minute that raise the alarm.
+   * @default 5
+   */
+  readonly failClosedAlarmThreshold?: number;
+  /**
+   * Where alarms notify.
+   * @default no action
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Deploy the revocation endpoint's function (`POST /revoke`, `POST /revoke-all`); attach its
+   * routes with `addRestRevocationRoutes` or `addHttpRevocationRoutes`.
+   * @default false
+   */
+  readonly revocationEndpoint?: boolean;
+  /**
+   * How long the endpoint keeps a "log out everywhere" record: longer than the longest-lived
+   * token of your issuers (`SUBJECT_REVOCATION_RETENTION_SECONDS`).
+   * @default Duration.days(30)
+   */
+  readonly subjectRevocationRetention?: Duration;
+}
+
+/** Checks every prop first and throws one error that lists every problem. */
+export function validateProps(props: RevocationAuthorizerProps, stackRegion?: string): void {
+  const problems: string[] = [];
+  if (
+    stackRegion &&
+    !Token.isUnresolved(stackRegion) &&
+    props.replicaRegions?.includes(stackRegion)
+  ) {
+    problems.push('replicaRegions: must not list the stack region');
+  }
+  if (props.issuers.length === 0) problems.push('issuers: at least one issuer is required');
+  props.issuers.forEach((issuer, index) => {
+    const name = `issuers[${index}]`;
+    if (!Token.isUnresolved(issuer.issuer) && !isUrl(issuer.issuer, ['https:', 'http:'])) {
+      problems.push(`${name}.issuer: "${issuer.issuer}" is not a URL`);
+    }
+    if (issuer.audience.length === 0 || issuer.audience.some((audience) => !audience)) {
+      problems.push(`${name}.audience: at least one non-empty audience is required`);
+    }
+    if (
+      issuer.jwksUri !== undefined &&
+      !Token.isUnresolved(issuer.jwksUri) &&
+      !isUrl(issuer.jwksUri, ['https:'])
+    ) {
+      problems.push(`${name}.jwksUri: "${issuer.jwksUri}" must be an https URL`);
+    }
+  });
+  const seconds = (duration: Duration | undefined): number | undefined =>
+    duration === undefined || Token.isUnresolved(duration)
+      ? undefined
+      : duration.toSeconds({ integral: false });
+  const cacheTtl = seconds(props.authorizerCacheTtl);
+  if (cacheTtl !== undefined && (cacheTtl < 0 || cacheTtl > 3600)) {
+    problems.push('authorizerCacheTtl: must be between 0 and 3600 seconds (API Gateway limit)');
+  }
+  // The ranges the function's settings loader accepts, so a prop it would refuse fails here.
+  const wholeSeconds = (
+    name: string,
+    value: number | undefined,
+    setting: { min: number; max: number },
+  ): void => {
+    if (
+      value !== undefined &&
+      !(Number.isInteger(value) && value >= setting.min && value <= setting.max)
+    ) {
+      problems.push(`${name}: must be whole seconds between ${setting.min} and ${setting.max}`);
+    }
+  };
+  wholeSeconds(
+    'generationPollInterval',
+    seconds(props.generationPollInterval),
+    INT.generationPollSeconds,
+  );
+  wholeSeconds('notRevokedTtl', seconds(props.notRevokedTtl), INT.notRevokedTtlSeconds);
+  const storeTimeout = seconds(props.storeTimeout) ?? INT.storeTimeoutMs.default / 1000;
+  if (
+    storeTimeout * 1000 < INT.storeTimeoutMs.min ||
+    storeTimeout * 1000 > INT.storeTimeoutMs.max
+  ) {
+    problems.push(
+      `storeTimeout: must be between ${INT.storeTimeoutMs.min} ms and ${INT.storeTimeoutMs.max / 1000} s`,
+    );
+  }
+  const timeout = seconds(props.timeout) ?? 5;
+  if (timeout < storeTimeout + 1) {
+    problems.push(
+      'timeout: must exceed storeTimeout by at least one second, so a slow store fails closed before the function times out',
+    );
+  }
+  if (timeout > 29)
+    problems.push('timeout: API Gateway waits at most 29 seconds for an authorizer');
+  if (props.memorySize !== undefined && (props.memorySize < 128 || props.memorySize > 10240)) {
+    problems.push('memorySize: must be between 128 and 10240 MB');
+  }
+  if (props.failClosedAlarmThreshold !== undefined && !(props.failClosedAlarmThreshold >= 1)) {
+    problems.push('failClosedAlarmThreshold: must be at least 1');
+  }
+  if (props.table && (props.encryptionKey || props.replicaRegions?.length)) {
+    problems.push(
+      'table: encryptionKey and replicaRegions apply only to a table the construct creates',
+    );
+  }
+  if (problems.length > 0) {
+    throw new Error(`RevocationAuthorizer: invalid props:\n- ${problems.join('\n- ')}`);
+  }
+}
+
+function isUrl(text: string, protocols: string[]): boolean {
+  try {
+    return protocols.includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
