@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { isLoopbackHost } from '../lambda/shared/config';
+import { localDataDir, readState } from './state';
 
 const USAGE =
   'Usage: npm run invoke -- <event.json> [--env-vars env.json] [--function <LogicalId>] [--token <jwt>]';
@@ -134,7 +135,11 @@ async function main(): Promise<number> {
   }
 }
 
-/** A local DynamoDB checks no credentials, but the SDK wants some. */
+/**
+ * Credentials for a local DynamoDB when none are set: the authorizer role's on the IAM-enforcing
+ * endpoint of a running npm start (so the function acts as its synthesized role, as in AWS),
+ * else placeholders a plain local DynamoDB accepts.
+ */
 function useLocalCredentials(): void {
   const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
   if (!endpoint || process.env.AWS_ACCESS_KEY_ID) return;
@@ -143,8 +148,10 @@ function useLocalCredentials(): void {
   } catch {
     return;
   }
-  process.env.AWS_ACCESS_KEY_ID = 'local';
-  process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  const local = readState(localDataDir());
+  const role = local?.dynamoDbEndpoint === endpoint ? local.authorizerCredentials : undefined;
+  process.env.AWS_ACCESS_KEY_ID = role?.accessKeyId ?? 'local';
+  process.env.AWS_SECRET_ACCESS_KEY = role?.secretAccessKey ?? 'local';
 }
 
 /** The shape Lambda reports a thrown error in. */

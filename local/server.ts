@@ -5,6 +5,11 @@
  *   or `JWT_ISSUERS` names a real one;
  * - a local API Gateway on `PORT` with a demo route `GET /hello` behind the real authorizer.
  * The authorizer reads the same settings as the Lambda, through the same loader.
+ *
+ * A local DynamoDB enforces no IAM, so local mode puts the IAM-enforcing endpoint (`iam/`) in
+ * front of it: the authorizer and the revocation endpoint act as the roles the construct
+ * synthesizes, and `npx jti` as an operator with the permissions docs/permissions.md lists. A
+ * call a role was not granted fails here as it would in AWS.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +25,8 @@ import { callerFromContext, createRevocationEndpoint } from '../lambda/revocatio
 import { createDynamoDbClient } from '../lambda/revocations/table';
 import { DEV_AUDIENCE, devJwks, loadOrCreateDevKey } from './dev-issuer';
 import { assertWritable, EmbeddedDynamoDb } from './embedded-dynamodb';
+import { IamDynamoDb } from './iam/iam-dynamodb';
+import { policiesFor, type RoleName } from './iam/roles';
 import { createGatewayListener, sendJson, type ProtectedRoute, type Route } from './gateway';
 import { ensureRevocationTable } from '../lambda/revocations/table';
 import { removeState, writeState, type LocalState } from './state';
@@ -51,6 +58,7 @@ export interface LocalServer {
   readonly config: AuthorizerConfig;
   /** The embedded DynamoDB, when one runs (not with `AWS_ENDPOINT_URL_DYNAMODB`). */
   readonly embeddedStore: EmbeddedDynamoDb | undefined;
+  /** A client acting as the operator (what `npx jti` may do), for tools that write revocations. */
   readonly dynamoDbClient: DynamoDBClient;
   close(): Promise<void>;
 }
@@ -115,6 +123,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   }
   const actualPort = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  let iam: IamDynamoDb | undefined;
+  const clients: DynamoDBClient[] = [];
 
   try {
     const issuer = `http://127.0.0.1:${actualPort}`;
@@ -128,17 +138,39 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
           }
         : {}),
       REVOCATION_TABLE_NAME: env.REVOCATION_TABLE_NAME ?? DEFAULT_TABLE_NAME,
-      AWS_ENDPOINT_URL_DYNAMODB: externalEndpoint ?? embeddedStore?.endpoint,
     };
-    const config = loadConfig(settings);
-    const dynamoDbClient = createDynamoDbClient(
-      config,
-      externalEndpoint && env.AWS_ACCESS_KEY_ID ? {} : { credentials: LOCAL_CREDENTIALS },
-    );
-    // A table is created only on a local DynamoDB; on AWS the CDK stack owns it.
-    if (isLoopbackEndpoint(settings.AWS_ENDPOINT_URL_DYNAMODB)) {
-      await ensureRevocationTable(dynamoDbClient, config.revocationTableName);
+    const storeEndpoint = externalEndpoint ?? embeddedStore?.endpoint;
+    // A local DynamoDB gets IAM enforced in front of it; in AWS, IAM is AWS's own.
+    if (storeEndpoint && isLoopbackEndpoint(storeEndpoint)) {
+      iam = await IamDynamoDb.start({ upstream: storeEndpoint });
     }
+    settings.AWS_ENDPOINT_URL_DYNAMODB = iam?.endpoint ?? storeEndpoint;
+    const config = loadConfig(settings);
+    const credentialsOf = (role: RoleName) =>
+      iam?.addPrincipal(`${role}-local`, policiesFor(role, config.revocationTableName));
+    const clientAs = (role: RoleName): DynamoDBClient => {
+      const credentials =
+        credentialsOf(role) ??
+        (externalEndpoint && env.AWS_ACCESS_KEY_ID ? undefined : LOCAL_CREDENTIALS);
+      const client = createDynamoDbClient(config, credentials ? { credentials } : {});
+      clients.push(client);
+      return client;
+    };
+    // A table is created only on a local DynamoDB (with its own, unrestricted access); on AWS
+    // the CDK stack owns it.
+    if (iam && storeEndpoint) {
+      const admin = createDynamoDbClient(config, {
+        endpoint: storeEndpoint,
+        credentials: LOCAL_CREDENTIALS,
+      });
+      clients.push(admin);
+      await ensureRevocationTable(admin, config.revocationTableName);
+    }
+    const operatorCredentials = credentialsOf('operator');
+    const dynamoDbClient = operatorCredentials
+      ? createDynamoDbClient(config, { credentials: operatorCredentials })
+      : clientAs('operator');
+    clients.push(dynamoDbClient);
 
     if (devKey) {
       const jwks = JSON.stringify(devJwks(devKey));
@@ -149,11 +181,16 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         sendJson(response, 200, { issuer, jwks_uri: `${issuer}/.well-known/jwks.json` });
       };
     }
-    const deps = createProductionDeps(config, { dynamoDbClient });
+    const authorizerCredentials = credentialsOf('authorizer');
+    const authorizerClient = authorizerCredentials
+      ? createDynamoDbClient(config, { credentials: authorizerCredentials })
+      : clientAs('authorizer');
+    clients.push(authorizerClient);
+    const deps = createProductionDeps(config, { dynamoDbClient: authorizerClient });
     handler = createHandler(deps);
     const endpoint = createRevocationEndpoint({
       verifier: deps.verifier,
-      client: dynamoDbClient,
+      client: clientAs('endpoint'),
       tableName: config.revocationTableName,
       subjectRetentionSeconds: config.subjectRevocationRetentionSeconds,
       onError: (error) => log(`revocation failed: ${describe(error)}`),
@@ -167,6 +204,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       audience: config.issuers[0]?.audience[0] ?? DEV_AUDIENCE,
       devIssuer: useDevIssuer,
       dynamoDbEndpoint: settings.AWS_ENDPOINT_URL_DYNAMODB,
+      operatorCredentials,
+      authorizerCredentials,
       tableName: config.revocationTableName,
     };
     writeState(options.dataDir, state);
@@ -182,13 +221,16 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         removeState(options.dataDir);
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        dynamoDbClient.destroy();
+        for (const client of clients) client.destroy();
+        await iam?.stop();
         await embeddedStore?.stop();
       },
     };
   } catch (error) {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const client of clients) client.destroy();
+    await iam?.stop();
     await embeddedStore?.stop();
     throw error;
   }

@@ -14,6 +14,18 @@ export interface LocalState {
   readonly devIssuer: boolean;
   readonly dynamoDbEndpoint: string | undefined;
   readonly tableName: string;
+  /**
+   * Credentials of the operator identity on the local IAM-enforcing endpoint: the CLI acts with
+   * exactly the permissions docs/permissions.md asks for an operator. Made up per run, local only.
+   */
+  readonly operatorCredentials?: LocalCredentials;
+  /** The authorizer role's, for `npm run invoke` against this server's store. */
+  readonly authorizerCredentials?: LocalCredentials;
+}
+
+interface LocalCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
 }
 
 const STATE_FILE = 'server.json';

