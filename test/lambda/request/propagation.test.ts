@@ -3,8 +3,8 @@
  * and real authorizer containers against dynalite, with the clock pinned so the window is
  * exact.
  */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { subjectKey, tokenKey } from '../../../lambda/revocations/table';
+import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { keyOf, subjectKey, tokenKey } from '../../../lambda/revocations/table';
 import {
   deleteSubjectRevocation,
   deleteTokenRevocation,
@@ -23,10 +23,17 @@ import {
 import { goodClaims, ISSUER, signJwt } from '../../helpers/tokens';
 
 let harness: Harness;
+let operatorClient: DynamoDBClient | undefined;
+/** The writers here act as an operator (the CLI's identity), under its policy. */
+function operator(): DynamoDBClient {
+  operatorClient ??= harness.dynamo.clientAs('operator', harness.tableName);
+  return operatorClient;
+}
 beforeAll(async () => {
   harness = await startHarness();
 });
 afterAll(async () => {
+  operatorClient?.destroy();
   await harness.stop();
 });
 
@@ -51,7 +58,7 @@ describe('token revocation reaching warm containers', () => {
       expect(await effectOf(container, token)).toBe('Allow');
     }
 
-    await writeTokenRevocation(harness.client, harness.tableName, {
+    await writeTokenRevocation(operator(), harness.tableName, {
       iss: ISSUER,
       jti: claims.jti as string,
       exp: claims.exp as number,
@@ -69,7 +76,7 @@ describe('token revocation reaching warm containers', () => {
     const { clock, built } = containers(1);
     const [container] = built as [BuiltHandler];
     const claims = goodClaims();
-    await writeTokenRevocation(harness.client, harness.tableName, {
+    await writeTokenRevocation(operator(), harness.tableName, {
       iss: ISSUER,
       jti: claims.jti as string,
       exp: claims.exp as number,
@@ -78,7 +85,7 @@ describe('token revocation reaching warm containers', () => {
     expect(await effectOf(container, token)).toBe('Deny');
 
     expect(
-      await deleteTokenRevocation(harness.client, harness.tableName, ISSUER, claims.jti as string),
+      await deleteTokenRevocation(operator(), harness.tableName, ISSUER, claims.jti as string),
     ).toBe(true);
     clock.now += 1001;
     // The first check learns of the unrevoke from its poll and drops the cached Deny.
@@ -93,15 +100,15 @@ describe('token revocation reaching warm containers', () => {
     const jti = `gen-${Date.now()}`;
     const key = tokenKey(ISSUER, jti);
 
-    await writeTokenRevocation(harness.client, harness.tableName, {
+    await writeTokenRevocation(operator(), harness.tableName, {
       iss: ISSUER,
       jti,
       exp: hourFromNow(),
     });
     const afterRevoke = await read();
-    await deleteTokenRevocation(harness.client, harness.tableName, ISSUER, jti);
+    await deleteTokenRevocation(operator(), harness.tableName, ISSUER, jti);
     const afterUnrevoke = await read();
-    await deleteTokenRevocation(harness.client, harness.tableName, ISSUER, jti);
+    await deleteTokenRevocation(operator(), harness.tableName, ISSUER, jti);
     const afterNoop = await read();
 
     expect(afterRevoke.generation).toBe(before.generation + 1);
@@ -116,7 +123,7 @@ describe('token revocation reaching warm containers', () => {
     const keys = Array.from({ length: 12 }, (_, i) => `race-${Date.now()}-${i}`);
 
     const generations = await Promise.all(
-      keys.map((key) => recordChange(harness.client, harness.tableName, key)),
+      keys.map((key) => recordChange(operator(), harness.tableName, key)),
     );
     const after = await recordChangeRead();
 
@@ -144,7 +151,7 @@ describe('log out everywhere (subject revocation)', () => {
     const other = signJwt(harness.key, goodClaims({ sub: `${sub}-other`, iat: nowSeconds - 100 }));
     for (const container of built) expect(await effectOf(container, older)).toBe('Allow');
 
-    await writeSubjectRevocation(harness.client, harness.tableName, {
+    await writeSubjectRevocation(operator(), harness.tableName, {
       iss: ISSUER,
       sub,
       notBefore: nowSeconds + 1,
@@ -168,13 +175,13 @@ describe('log out everywhere (subject revocation)', () => {
   it('never moves a subject revocation back in time', async () => {
     const sub = `user-back-${Date.now()}`;
     const nowSeconds = Math.floor(Date.now() / 1000);
-    await writeSubjectRevocation(harness.client, harness.tableName, {
+    await writeSubjectRevocation(operator(), harness.tableName, {
       iss: ISSUER,
       sub,
       notBefore: nowSeconds,
       keepUntil: nowSeconds + 86400,
     });
-    await writeSubjectRevocation(harness.client, harness.tableName, {
+    await writeSubjectRevocation(operator(), harness.tableName, {
       iss: ISSUER,
       sub,
       notBefore: nowSeconds - 1000,
@@ -183,16 +190,14 @@ describe('log out everywhere (subject revocation)', () => {
     const { Item } = await harness.client.send(
       new GetItemCommand({
         TableName: harness.tableName,
-        Key: { pk: { S: subjectKey(ISSUER, sub) } },
+        Key: keyOf(subjectKey(ISSUER, sub)),
         ConsistentRead: true,
       }),
     );
 
     expect(Item?.notBefore).toEqual({ N: String(nowSeconds) });
     expect(Item?.kind).toEqual({ S: 'subject' });
-    expect(await deleteSubjectRevocation(harness.client, harness.tableName, ISSUER, sub)).toBe(
-      true,
-    );
+    expect(await deleteSubjectRevocation(operator(), harness.tableName, ISSUER, sub)).toBe(true);
   });
 
   it('accepts tokens without jti only when ALLOW_TOKENS_WITHOUT_JTI is on, revocable per subject', async () => {
@@ -207,7 +212,7 @@ describe('log out everywhere (subject revocation)', () => {
     expect(await effectOf(lenient, token)).toBe('Allow');
     expect(await effectOf(lenient, noSub)).toBe('Unauthorized');
 
-    await writeSubjectRevocation(harness.client, harness.tableName, {
+    await writeSubjectRevocation(operator(), harness.tableName, {
       iss: ISSUER,
       sub,
       notBefore: nowSeconds,
@@ -230,15 +235,15 @@ describe('writer input checks', () => {
       /longer than/,
     ],
   ])('refuses to write %s', async (_name, revocation, message) => {
-    await expect(
-      writeTokenRevocation(harness.client, harness.tableName, revocation),
-    ).rejects.toThrow(message);
+    await expect(writeTokenRevocation(operator(), harness.tableName, revocation)).rejects.toThrow(
+      message,
+    );
   });
 
   it('writes the audit fields next to the key and TTL', async () => {
     const jti = `audit-${Date.now()}`;
     await writeTokenRevocation(
-      harness.client,
+      operator(),
       harness.tableName,
       { iss: ISSUER, jti, exp: 2_000_000_000.5, sub: 'alice', reason: 'leaked', revokedBy: 'ops' },
       () => Date.UTC(2026, 0, 2, 3, 4, 5),
@@ -246,7 +251,7 @@ describe('writer input checks', () => {
     const { Item } = await harness.client.send(
       new GetItemCommand({
         TableName: harness.tableName,
-        Key: { pk: { S: tokenKey(ISSUER, jti) } },
+        Key: keyOf(tokenKey(ISSUER, jti)),
         ConsistentRead: true,
       }),
     );
