@@ -39,19 +39,6 @@ const MAX_CONTEXT_BYTES = 6 * 1024;
  * `arn:aws:execute-api:region:account:api/stage/METHOD/path` -> `...:api/stage/*`.
  */
 export function stageWideArn(resourceArn: string): string {
-  let wide = stageArns.get(resourceArn);
-  if (wide === undefined) {
-    wide = widen(resourceArn);
-    // An API has few routes; the bound only guards against a flood of distinct ARNs.
-    if (stageArns.size >= 1000) stageArns.clear();
-    stageArns.set(resourceArn, wide);
-  }
-  return wide;
-}
-
-const stageArns = new Map<string, string>();
-
-function widen(resourceArn: string): string {
   const parts = resourceArn.split(':');
   const resource = parts.slice(5).join(':');
   const [apiId, stage] = resource.split('/');
@@ -76,14 +63,6 @@ export function tokenContext(token: VerifiedToken): AuthorizerContext {
   return context;
 }
 
-/** Upper bound first (a UTF-16 unit is at most 3 UTF-8 bytes); exact only when it matters. */
-function contextBytes(context: AuthorizerContext): number {
-  let units = 0;
-  for (const name in context) units += name.length + (context[name]?.length ?? 0) + 8;
-  if (units * 3 <= MAX_CONTEXT_BYTES) return units;
-  return exactContextBytes(context);
-}
-
 function flattenScope(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
@@ -92,7 +71,8 @@ function flattenScope(value: unknown): string | undefined {
   return undefined;
 }
 
-function exactContextBytes(context: AuthorizerContext): number {
+/** The context's size as API Gateway counts it: UTF-8 bytes, with room for the JSON around it. */
+function contextBytes(context: AuthorizerContext): number {
   let total = 0;
   for (const [name, value] of Object.entries(context)) {
     total += name.length + Buffer.byteLength(value, 'utf8') + 8;

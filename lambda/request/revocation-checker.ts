@@ -102,24 +102,24 @@ export class RevocationChecker {
   }
 
   async check(token: CheckedToken): Promise<RevocationCheck> {
-    // The hot path: both entries from the cache, no allocation beyond the lookups.
+    // The hot path: both entries from the cache.
     const tokenEntry =
       token.revocationKey === undefined ? undefined : this.cache.get(token.revocationKey);
     const subjectEntry =
       token.subjectKey === undefined ? undefined : this.cache.get(token.subjectKey);
     const cached = verdict(token, tokenEntry?.revocation, subjectEntry?.revocation);
-    if (cached !== NOT_REVOKED) {
+    if (cached.revoked) {
       // A cached "revoked" needs no confirmation: a revocation only ends by expiring, or by an
       // unrevoke, which drops the key when this container reads of it. Still learn of unrevokes
       // in time, without making this answer wait for (or fail with) the store.
       if (!this.isConfirmed()) this.pollGeneration().catch(() => undefined);
-      return cached === REVOKED_TOKEN ? REVOKED_TOKEN_FROM_CACHE : REVOKED_SUBJECT_FROM_CACHE;
+      return { ...cached, source: 'cache', storeLatencyMs: 0 };
     }
     const allCached =
       (token.revocationKey === undefined || tokenEntry !== undefined) &&
       (token.subjectKey === undefined || subjectEntry !== undefined);
     if (allCached && this.generation !== undefined && this.isConfirmed()) {
-      return NOT_REVOKED_FROM_CACHE;
+      return { revoked: false, source: 'cache', storeLatencyMs: 0 };
     }
     return this.checkWithStore(token);
   }
@@ -281,25 +281,6 @@ interface Verdict {
   readonly revokedBy?: 'token' | 'subject';
 }
 
-const NOT_REVOKED: Verdict = Object.freeze({ revoked: false });
-const REVOKED_TOKEN: Verdict = Object.freeze({ revoked: true, revokedBy: 'token' });
-const REVOKED_SUBJECT: Verdict = Object.freeze({ revoked: true, revokedBy: 'subject' });
-const NOT_REVOKED_FROM_CACHE: RevocationCheck = Object.freeze({
-  revoked: false,
-  source: 'cache',
-  storeLatencyMs: 0,
-});
-const REVOKED_TOKEN_FROM_CACHE: RevocationCheck = Object.freeze({
-  ...REVOKED_TOKEN,
-  source: 'cache',
-  storeLatencyMs: 0,
-});
-const REVOKED_SUBJECT_FROM_CACHE: RevocationCheck = Object.freeze({
-  ...REVOKED_SUBJECT,
-  source: 'cache',
-  storeLatencyMs: 0,
-});
-
 function relevantKeys(token: CheckedToken): string[] {
   const keys: string[] = [];
   if (token.revocationKey !== undefined) keys.push(token.revocationKey);
@@ -313,13 +294,13 @@ function verdict(
   tokenRevocation: Revocation | undefined,
   subjectRevocation: Revocation | undefined,
 ): Verdict {
-  if (tokenRevocation !== undefined) return REVOKED_TOKEN;
+  if (tokenRevocation !== undefined) return { revoked: true, revokedBy: 'token' };
   const notBefore = subjectRevocation?.notBefore;
   // A token without iat cannot show it was issued after the subject's revocation.
   if (notBefore !== undefined && (token.iat === undefined || token.iat < notBefore)) {
-    return REVOKED_SUBJECT;
+    return { revoked: true, revokedBy: 'subject' };
   }
-  return NOT_REVOKED;
+  return { revoked: false };
 }
 
 function decide(
