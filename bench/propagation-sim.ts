@@ -12,7 +12,6 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { generateKeyPairSync, createSign, createPublicKey } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   createHandler,
@@ -24,6 +23,7 @@ import { DynamoDbRevocationStore, type RevocationStore } from '../lambda/revocat
 import { writeTokenRevocation } from '../lambda/revocations/table';
 import { ensureRevocationTable } from '../lambda/revocations/table';
 import { MemoryRevocationStore } from '../lambda/revocations/table';
+import { generateSigningKeyPair, publicJwk, signCompactJws } from '../local/jwt-signing';
 
 export interface SimulationOptions {
   readonly requests: number;
@@ -136,18 +136,16 @@ interface Workload {
   /** Revocations in time order: virtual ms and token index. */
   readonly revocations: { at: number; token: number }[];
   readonly exp: number;
-  /** The public key that signed the tokens, as a JWK. */
-  readonly publicJwk: Record<string, string>;
+  /** The public key that signed the tokens, as the issuer publishes it. */
+  readonly jwk: Record<string, string>;
 }
 
 function makeWorkload(options: SimulationOptions, start: number): Workload {
   const random = prng(options.seed);
   const zipf = zipfSampler(options.tokens, options.zipfExponent, random);
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey } = generateSigningKeyPair('RS256');
   const exp = Math.floor(start / 1000) + 7 * 86400;
-  const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'sim', typ: 'JWT' })).toString(
-    'base64url',
-  );
+  const header = { alg: 'RS256', kid: 'sim', typ: 'JWT' };
   const jtis: string[] = [];
   const tokens: string[] = [];
   for (let index = 0; index < options.tokens; index += 1) {
@@ -160,8 +158,7 @@ function makeWorkload(options: SimulationOptions, start: number): Workload {
       iat: Math.floor(start / 1000) - 60,
       exp,
     };
-    const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-    tokens.push(`${input}.${createSign('RSA-SHA256').update(input).sign(privateKey, 'base64url')}`);
+    tokens.push(signCompactJws('RS256', privateKey, header, payload));
     jtis.push(jti);
   }
   const requestToken = new Uint32Array(options.requests);
@@ -184,14 +181,12 @@ function makeWorkload(options: SimulationOptions, start: number): Workload {
     revoked.add(token);
     revocations.push({ at, token });
   }
-  const publicJwk = createPublicKey(privateKey).export({ format: 'jwk' }) as Record<string, string>;
-  return { tokens, jtis, requestToken, requestContainer, revocations, exp, publicJwk };
+  const jwk = publicJwk(privateKey, 'sim', 'RS256');
+  return { tokens, jtis, requestToken, requestContainer, revocations, exp, jwk };
 }
 
-async function jwksServer(
-  publicJwk: Record<string, string>,
-): Promise<{ uri: string; server: Server }> {
-  const jwks = JSON.stringify({ keys: [{ ...publicJwk, kid: 'sim', alg: 'RS256', use: 'sig' }] });
+async function jwksServer(jwk: Record<string, string>): Promise<{ uri: string; server: Server }> {
+  const jwks = JSON.stringify({ keys: [jwk] });
   const server = createServer((_request, response) => {
     response.writeHead(200, { 'content-type': 'application/json' }).end(jwks);
   });
@@ -203,7 +198,7 @@ async function jwksServer(
 export async function simulate(options: SimulationOptions): Promise<StrategyResult[]> {
   const start = Date.UTC(2030, 0, 1);
   const workload = makeWorkload(options, start);
-  const jwks = await jwksServer(workload.publicJwk);
+  const jwks = await jwksServer(workload.jwk);
   const results: StrategyResult[] = [];
   try {
     for (const [index, strategy] of STRATEGIES.entries()) {

@@ -3,16 +3,10 @@
  * the local data folder so tokens survive restarts, its JWKS, and a token minter. It exists
  * only on loopback and only when no real issuer is configured.
  */
-import {
-  createPrivateKey,
-  createPublicKey,
-  createSign,
-  generateKeyPairSync,
-  randomUUID,
-  type KeyObject,
-} from 'node:crypto';
+import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generateSigningKeyPair, publicJwk, signCompactJws } from './jwt-signing';
 
 export const DEV_AUDIENCE = 'local-api';
 
@@ -32,7 +26,7 @@ export function loadOrCreateDevKey(dataDir: string): DevKey {
     return devKey(stored.kid, createPrivateKey(stored.privateKeyPem));
   }
   mkdirSync(dataDir, { recursive: true });
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey } = generateSigningKeyPair('RS256');
   const kid = `dev-${randomUUID().slice(0, 8)}`;
   const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   writeFileSync(file, JSON.stringify({ kid, privateKeyPem }), { mode: 0o600 });
@@ -40,8 +34,7 @@ export function loadOrCreateDevKey(dataDir: string): DevKey {
 }
 
 function devKey(kid: string, privateKey: KeyObject): DevKey {
-  const jwk = createPublicKey(privateKey).export({ format: 'jwk' }) as Record<string, string>;
-  return { kid, privateKey, publicJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' } };
+  return { kid, privateKey, publicJwk: publicJwk(privateKey, kid, 'RS256') };
 }
 
 export function devJwks(key: DevKey): { keys: Record<string, string>[] } {
@@ -75,13 +68,12 @@ export function mintToken(key: DevKey, options: MintOptions): string {
     ...(options.scope ? { scope: options.scope } : {}),
     ...options.claims,
   };
-  const header = { alg: 'RS256', typ: 'at+jwt', kid: key.kid };
-  const input = `${encode(header)}.${encode(payload)}`;
-  return `${input}.${createSign('RSA-SHA256').update(input).sign(key.privateKey, 'base64url')}`;
-}
-
-function encode(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
+  return signCompactJws(
+    'RS256',
+    key.privateKey,
+    { alg: 'RS256', typ: 'at+jwt', kid: key.kid },
+    payload,
+  );
 }
 
 /** Parses `90`, `90s`, `15m`, `12h`, `7d` into seconds. */

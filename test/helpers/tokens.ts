@@ -1,10 +1,21 @@
 /**
  * Keys and tokens made by the tests themselves: no committed secrets. `signJwt` signs whatever
- * header and payload it is given, so tests can build hostile tokens as easily as good ones.
+ * header and payload it is given, so tests can build hostile tokens as easily as good ones. The
+ * signing itself is the project's one copy, in local/jwt-signing.ts.
  */
-import { createSign, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import {
+  base64url,
+  generateSigningKeyPair,
+  publicJwk,
+  signCompactJws,
+  signSigningInput,
+  type SigningAlgorithm,
+} from '../../local/jwt-signing';
 
-export type TestAlgorithm = 'RS256' | 'ES256' | 'ES384' | 'EdDSA';
+export { base64url };
+
+export type TestAlgorithm = SigningAlgorithm;
 
 export interface TestKey {
   readonly kid: string;
@@ -18,25 +29,9 @@ export interface TestKey {
 let keyCounter = 0;
 
 export function generateTestKey(alg: TestAlgorithm = 'RS256', kid?: string): TestKey {
-  const pair =
-    alg === 'RS256'
-      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-      : alg === 'EdDSA'
-        ? generateKeyPairSync('ed25519')
-        : generateKeyPairSync('ec', { namedCurve: alg === 'ES256' ? 'P-256' : 'P-384' });
+  const { privateKey, publicKey } = generateSigningKeyPair(alg);
   const id = kid ?? `test-key-${++keyCounter}`;
-  const exported = pair.publicKey.export({ format: 'jwk' }) as Record<string, string>;
-  return {
-    kid: id,
-    alg,
-    privateKey: pair.privateKey,
-    publicKey: pair.publicKey,
-    jwk: { ...exported, kid: id, alg, use: 'sig' },
-  };
-}
-
-export function base64url(input: string | Buffer): string {
-  return Buffer.from(input).toString('base64url');
+  return { kid: id, alg, privateKey, publicKey, jwk: publicJwk(publicKey, id, alg) };
 }
 
 /** Signs `header.payload` with the key; header and payload are used exactly as given. */
@@ -45,23 +40,11 @@ export function signJwt(
   payload: unknown,
   header: Record<string, unknown> = { alg: key.alg, kid: key.kid, typ: 'JWT' },
 ): string {
-  const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
-  return `${signingInput}.${signature(key, signingInput)}`;
+  return signCompactJws(key.alg, key.privateKey, header, payload);
 }
 
 export function signature(key: TestKey, signingInput: string): string {
-  switch (key.alg) {
-    case 'RS256':
-      return createSign('RSA-SHA256').update(signingInput).sign(key.privateKey, 'base64url');
-    case 'ES256':
-    case 'ES384':
-      return cryptoSign(key.alg === 'ES256' ? 'sha256' : 'sha384', Buffer.from(signingInput), {
-        key: key.privateKey,
-        dsaEncoding: 'ieee-p1363',
-      }).toString('base64url');
-    case 'EdDSA':
-      return cryptoSign(null, Buffer.from(signingInput), key.privateKey).toString('base64url');
-  }
+  return signSigningInput(key.alg, key.privateKey, signingInput);
 }
 
 export const ISSUER = 'https://issuer.test.example';
