@@ -4,7 +4,7 @@
  * vs a bare verify() followed by that bare GetItem.
  */
 import { JwtVerifier } from 'aws-jwt-verify';
-import { tokenKey } from '../../lambda/revocations/table';
+import { ITEM_READ, keyOf, tokenKey } from '../../lambda/revocations/table';
 import type { BenchContext, Scenario } from '../support/context';
 import { productionHandler } from '../support/deployed';
 import { compare, pairedRow, type Row } from '../support/statistics';
@@ -33,10 +33,8 @@ async function run(context: BenchContext): Promise<Row[]> {
     client.send(
       new deployed.GetItemCommand({
         TableName: tableName,
-        Key: { pk: { S: keys.get(token) ?? '' } },
-        ConsistentRead: true,
-        ProjectionExpression: '#pk, #ttl, #nb',
-        ExpressionAttributeNames: { '#pk': 'pk', '#ttl': 'ttl', '#nb': 'notBefore' },
+        Key: keyOf(keys.get(token) ?? ''),
+        ...ITEM_READ,
       }),
     );
   const calls = { known: 0, fresh: 0, verifyThenGet: 0, getItem: 0 };

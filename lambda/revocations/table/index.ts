@@ -39,6 +39,7 @@ export {
 } from './items';
 export {
   DynamoDbRevocationStore,
+  ITEM_READ,
   type DynamoDbRevocationStoreOptions,
   type RevocationStore,
 } from './reader';
