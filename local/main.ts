@@ -103,7 +103,11 @@ JWT revocation authorizer, local mode
   gateway   ${server.url}  (GET /hello behind the authorizer, ${eventKind} events)
   issuer    ${state.issuer}${state.devIssuer ? '  (dev issuer)' : ''}
   audience  ${state.audience}
-  store     ${store}, table ${state.tableName}
+  store     ${store}, table ${state.tableName}${
+    state.operatorCredentials
+      ? '\n  IAM       enforced: the authorizer and endpoint act as their synthesized roles, npx jti as\n            an operator (docs/permissions.md)'
+      : ''
+  }
 
 Try it:
   ${mint}
