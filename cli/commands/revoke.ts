@@ -1,4 +1,5 @@
 import {
+  hasEnded,
   isoSeconds,
   tokenRevocationProblem,
   writeTokenRevocation,
@@ -25,7 +26,7 @@ exp and sub are read from its payload; the token is not verified (revoking is al
     const { io, values, json, now } = context;
     const target = tokenTarget(context, true);
     const exp = target.exp as number;
-    if (exp <= now() / 1000) {
+    if (hasEnded(exp, now() / 1000)) {
       const message = `token already expired at ${isoSeconds(exp)}; the authorizer refuses it anyway`;
       io.out(
         json

@@ -29,6 +29,7 @@ export {
   type TableSide,
 } from './layout';
 export {
+  hasEnded,
   isoSeconds,
   keyOf,
   revocationInForce,

@@ -103,11 +103,20 @@ export function revocationInForce(
 ): Revocation | undefined {
   if (item === undefined) return undefined;
   const until = numberAttribute(item[TTL_ATTRIBUTE]);
-  if (until !== undefined && until <= nowSeconds) return undefined;
+  if (until !== undefined && hasEnded(until, nowSeconds)) return undefined;
   if (isSubjectKey(item[PARTITION_KEY]?.S ?? '')) {
     return { until, notBefore: numberAttribute(item[NOT_BEFORE_ATTRIBUTE]) ?? Infinity };
   }
   return { until };
+}
+
+/**
+ * The one expiry rule of a revocation: one that holds until `until` (epoch seconds) has ended at
+ * that instant. The reader, the in-memory store, the operator's status and the CLI's "already
+ * expired" all judge by it.
+ */
+export function hasEnded(until: number, nowSeconds: number): boolean {
+  return until <= nowSeconds;
 }
 
 /** The counter of a generation record (0 when there is none), for the writer's next update. */
