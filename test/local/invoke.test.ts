@@ -13,6 +13,8 @@ import { jti, tempDataDir } from '../helpers/local';
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+/** Each test starts a process (tsx, the SDK, the handler): seconds alone, more on a busy machine. */
+const PROCESS_BUDGET_MS = 120_000;
 
 let data: ReturnType<typeof tempDataDir>;
 let server: LocalServer;
@@ -65,31 +67,39 @@ describe('npm run invoke', () => {
   it.each([
     ['events/rest-token.json', 'Allow'],
     ['events/rest-request.json', 'Allow'],
-  ])('answers %s with a good token: %s policy', async (event, effect) => {
-    const result = await invoke([event, '--env-vars', envFile, '--token', token]);
+  ])(
+    'answers %s with a good token: %s policy',
+    async (event, effect) => {
+      const result = await invoke([event, '--env-vars', envFile, '--token', token]);
 
-    expect(result.code).toBe(0);
-    expect(result.output).toMatchObject({
-      principalId: 'alice',
-      policyDocument: {
-        Statement: [
-          {
-            Effect: effect,
-            Resource: 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/demo/*',
-          },
-        ],
-      },
-    });
-  });
+      expect(result.code).toBe(0);
+      expect(result.output).toMatchObject({
+        principalId: 'alice',
+        policyDocument: {
+          Statement: [
+            {
+              Effect: effect,
+              Resource: 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/demo/*',
+            },
+          ],
+        },
+      });
+    },
+    PROCESS_BUDGET_MS,
+  );
 
-  it('answers events/http-v2.json with a simple response', async () => {
-    const result = await invoke(['events/http-v2.json', '-n', envFile, '--token', token]);
+  it(
+    'answers events/http-v2.json with a simple response',
+    async () => {
+      const result = await invoke(['events/http-v2.json', '-n', envFile, '--token', token]);
 
-    expect(result).toMatchObject({
-      code: 0,
-      output: { isAuthorized: true, context: { sub: 'alice' } },
-    });
-  });
+      expect(result).toMatchObject({
+        code: 0,
+        output: { isAuthorized: true, context: { sub: 'alice' } },
+      });
+    },
+    PROCESS_BUDGET_MS,
+  );
 
   it.each(['events/rest-token.json', 'events/rest-token-malformed.json', 'events/http-v2.json'])(
     'answers %s as committed (no real token) with Unauthorized',
@@ -101,42 +111,57 @@ describe('npm run invoke', () => {
         output: { errorType: 'Error', errorMessage: 'Unauthorized' },
       });
     },
+    PROCESS_BUDGET_MS,
   );
 
-  it('answers Deny once the token is revoked', async () => {
-    const revoked = (await jti(['token', '--sub', 'bob'], { LOCAL_DATA_DIR: data.dir })).out.trim();
-    await jti(['revoke', revoked], { LOCAL_DATA_DIR: data.dir });
+  it(
+    'answers Deny once the token is revoked',
+    async () => {
+      const revoked = (
+        await jti(['token', '--sub', 'bob'], { LOCAL_DATA_DIR: data.dir })
+      ).out.trim();
+      await jti(['revoke', revoked], { LOCAL_DATA_DIR: data.dir });
 
-    const result = await invoke([
-      'events/rest-token.json',
-      '--env-vars',
-      envFile,
-      '--token',
-      revoked,
-    ]);
+      const result = await invoke([
+        'events/rest-token.json',
+        '--env-vars',
+        envFile,
+        '--token',
+        revoked,
+      ]);
 
-    expect(result).toMatchObject({
-      code: 0,
-      output: { policyDocument: { Statement: [{ Effect: 'Deny' }] } },
-    });
-  });
+      expect(result).toMatchObject({
+        code: 0,
+        output: { policyDocument: { Statement: [{ Effect: 'Deny' }] } },
+      });
+    },
+    PROCESS_BUDGET_MS,
+  );
 
-  it('fails the cold start, naming the settings, without an env-vars file', async () => {
-    const result = await invoke(['events/rest-token.json']);
+  it(
+    'fails the cold start, naming the settings, without an env-vars file',
+    async () => {
+      const result = await invoke(['events/rest-token.json']);
 
-    expect(result.code).toBe(1);
-    expect(result.output).toMatchObject({ errorType: 'ConfigurationError' });
-    expect((result.output as { errorMessage: string }).errorMessage).toContain(
-      'JWT_ISSUER: is required',
-    );
-  });
+      expect(result.code).toBe(1);
+      expect(result.output).toMatchObject({ errorType: 'ConfigurationError' });
+      expect((result.output as { errorMessage: string }).errorMessage).toContain(
+        'JWT_ISSUER: is required',
+      );
+    },
+    PROCESS_BUDGET_MS,
+  );
 
-  it('refuses a missing event file with exit code 2', async () => {
-    const result = await invoke(['events/no-such-event.json']);
+  it(
+    'refuses a missing event file with exit code 2',
+    async () => {
+      const result = await invoke(['events/no-such-event.json']);
 
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('no-such-event.json');
-  });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('no-such-event.json');
+    },
+    PROCESS_BUDGET_MS,
+  );
 });
 
 describe('samEnvVars', () => {
