@@ -38,6 +38,12 @@ import {
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 const CREDENTIAL = /Credential=([^/,\s]+)\//;
+/**
+ * The one access key id the upstream sees, whoever called: set-up clients of a local DynamoDB
+ * (local mode's table creation) sign with it too, so all share one database.
+ */
+export const UPSTREAM_ACCESS_KEY_ID = 'local';
+const MAX_DENIALS_KEPT = 1000;
 
 export interface IamDynamoDbOptions {
   /** The real DynamoDB-compatible server, e.g. dynalite's `http://127.0.0.1:<port>`. */
@@ -192,6 +198,9 @@ export class IamDynamoDb {
       const denial = await this.firstDenial(principal, permissions);
       if (denial) {
         this.denied.push(denial);
+        // A long-running npm start keeps only the latest refusals.
+        if (this.denied.length > MAX_DENIALS_KEPT)
+          this.denied.splice(0, this.denied.length - MAX_DENIALS_KEPT);
         this.answerAccessDenied(response, denial);
         return;
       }
@@ -282,12 +291,24 @@ export class IamDynamoDb {
       .end(body);
   }
 
-  /** Sends the request on unchanged (same headers and body) and pipes the answer back. */
+  /**
+   * Sends the request on (same body, same headers but one) and pipes the answer back. The
+   * access key id in the signature becomes `UPSTREAM_ACCESS_KEY_ID`: DynamoDB Local keeps a
+   * separate database per access key unless started with -sharedDb, so each role's own key
+   * would find no table. Neither local server checks signatures, so the rewrite is harmless.
+   */
   private forward(request: IncomingMessage, body: Buffer, response: ServerResponse): void {
     this.forwarded += 1;
+    const headers = { ...request.headers };
+    if (typeof headers.authorization === 'string') {
+      headers.authorization = headers.authorization.replace(
+        CREDENTIAL,
+        `Credential=${UPSTREAM_ACCESS_KEY_ID}/`,
+      );
+    }
     const onward = httpRequest(
       `${this.upstream}${request.url ?? '/'}`,
-      { method: request.method, headers: request.headers, agent: this.agent },
+      { method: request.method, headers, agent: this.agent },
       (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(response);

@@ -20,8 +20,14 @@ export type RoleName = 'authorizer' | 'endpoint' | 'operator';
 
 export const ROLE_POLICIES_FILE = 'ROLE_POLICIES_FILE';
 const PLACEHOLDER_TABLE = 'ROLE-POLICY-PLACEHOLDER-TABLE';
-const REGION = 'us-east-1';
-const ACCOUNT = '123456789012';
+/**
+ * The region and account the local IAM endpoint names resources in. Not us-east-1, the SDK's and
+ * many examples' default, so that a grant with a region written out by hand fails locally too.
+ */
+export const LOCAL_REGION = 'eu-central-1';
+export const LOCAL_ACCOUNT = '123456789012';
+const REGION = LOCAL_REGION;
+const ACCOUNT = LOCAL_ACCOUNT;
 
 let synthesized: RolePolicies | undefined;
 

@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { keyOf, TTL_ATTRIBUTE } from '../../lambda/revocations/table';
 import { IamDynamoDb, type LocalCredentials } from '../../local/iam/iam-dynamodb';
-import { policiesFor, type RoleName } from '../../local/iam/roles';
+import { LOCAL_ACCOUNT, LOCAL_REGION, policiesFor, type RoleName } from '../../local/iam/roles';
 import { ensureRevocationTable } from '../../lambda/revocations/table';
 
 // dynalite ships no types.
@@ -66,7 +66,11 @@ export class LocalDynamoDb {
 
   static async start(): Promise<LocalDynamoDb> {
     const db = await LocalDynamoDb.startServer();
-    db.iam = await IamDynamoDb.start({ upstream: db.endpoint });
+    db.iam = await IamDynamoDb.start({
+      upstream: db.endpoint,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+    });
     return db;
   }
 

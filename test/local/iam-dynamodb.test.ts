@@ -11,7 +11,13 @@ import {
   PutItemCommand,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import { IamDynamoDb, type LocalCredentials } from '../../local/iam/iam-dynamodb';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  IamDynamoDb,
+  UPSTREAM_ACCESS_KEY_ID,
+  type LocalCredentials,
+} from '../../local/iam/iam-dynamodb';
 import { TABLE_ACTIONS } from '../../local/iam/dynamodb-actions';
 import { IamSimulateEvaluator, type PolicyDocument } from '../../local/iam/policy-evaluator';
 import { synthesizeRolePolicies } from '../../local/iam/role-policies';
@@ -311,5 +317,37 @@ describe("the construct's synthesized roles", () => {
       'dynamodb:UpdateItem',
     ]);
     expect(await allowedActions(roles.endpoint, tableArn(otherTable))).toEqual([]);
+  });
+});
+
+describe('what the upstream sees', () => {
+  it('one access key id whoever called, so DynamoDB Local without -sharedDb has one database', async () => {
+    const seen: string[] = [];
+    const upstream = createServer((request, response) => {
+      seen.push(request.headers.authorization ?? '');
+      request.resume();
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{}');
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const proxy = await IamDynamoDb.start({
+      upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+    });
+    const caller = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: proxy.endpoint,
+      credentials: proxy.addPrincipal('reader', [allow(['dynamodb:GetItem'], table)]),
+      maxAttempts: 1,
+    });
+    try {
+      await caller.send(getItem('k'));
+
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toContain(`Credential=${UPSTREAM_ACCESS_KEY_ID}/`);
+    } finally {
+      caller.destroy();
+      await proxy.stop();
+      upstream.closeAllConnections();
+      await new Promise<void>((resolve) => upstream.close(() => resolve()));
+    }
   });
 });
