@@ -2,6 +2,7 @@
  * Where the CLI reads and writes revocations (explicit settings first, then a running
  * npm start), the DynamoDB client it does so with, and what it says when the store fails.
  */
+import { ENV } from '../lambda/shared/settings';
 import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { localDataDir, readState, type LocalState } from '../local/state';
 import { UsageError } from './arguments';
@@ -16,8 +17,8 @@ export interface StoreTarget {
 /** Where the CLI writes: explicit settings first, then a running npm start. */
 export function resolveStore(io: CliIo, tableOption: string | undefined): StoreTarget {
   const local = readState(localDataDir(io.env));
-  const endpoint = io.env.AWS_ENDPOINT_URL_DYNAMODB ?? local?.dynamoDbEndpoint;
-  const tableName = tableOption ?? io.env.REVOCATION_TABLE_NAME ?? local?.tableName;
+  const endpoint = io.env[ENV.dynamoDbEndpoint] ?? local?.dynamoDbEndpoint;
+  const tableName = tableOption ?? io.env[ENV.revocationTableName] ?? local?.tableName;
   if (!tableName) {
     throw new UsageError(
       'no table: set REVOCATION_TABLE_NAME (or --table), or start the local mode with npm start',
@@ -56,23 +57,25 @@ export async function withStore<T>(
 }
 
 /**
- * The credentials to sign with, when the SDK's own chain should not choose: keys given in the
- * CLI's environment; else the operator identity of the running npm start whose store this is;
- * else, for any other endpoint with no credentials set, placeholders a local DynamoDB accepts.
- * `undefined` leaves the choice to the SDK (profiles, SSO, instance roles).
+ * The credentials to sign with, when the SDK's own chain should not choose: the operator
+ * identity of the running npm start when its store is the target (its IAM-enforcing endpoint
+ * knows no other key, whatever AWS credentials the shell holds); else keys given in the CLI's
+ * environment; else, for any other endpoint with no credentials set, placeholders a local
+ * DynamoDB accepts. `undefined` leaves the choice to the SDK (profiles, SSO, instance roles).
  */
 function storeCredentials(
   env: NodeJS.ProcessEnv,
   target: StoreTarget,
 ): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined {
+  const local = target.local;
+  if (local?.operatorCredentials && target.endpoint === local.dynamoDbEndpoint) {
+    return local.operatorCredentials;
+  }
   const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
   if (accessKeyId && secretAccessKey) {
     return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN };
   }
   if (target.endpoint === undefined || env.AWS_PROFILE) return undefined;
-  if (target.local?.operatorCredentials && target.endpoint === target.local.dynamoDbEndpoint) {
-    return target.local.operatorCredentials;
-  }
   return { accessKeyId: 'local', secretAccessKey: 'local' };
 }
 

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { isLoopbackHost } from '../lambda/shared/config';
+import { ENV } from '../lambda/shared/settings';
 import { localDataDir, readState } from './state';
 
 const USAGE =
@@ -136,13 +137,14 @@ async function main(): Promise<number> {
 }
 
 /**
- * Credentials for a local DynamoDB when none are set: the authorizer role's on the IAM-enforcing
- * endpoint of a running npm start (so the function acts as its synthesized role, as in AWS),
- * else placeholders a plain local DynamoDB accepts.
+ * Credentials for a local DynamoDB: the authorizer role's when the endpoint is the IAM-enforcing
+ * endpoint of a running npm start (so the function acts as its synthesized role, as in AWS, and
+ * whatever AWS credentials the shell holds would be unknown there); else, when none are set,
+ * placeholders a plain local DynamoDB accepts.
  */
 function useLocalCredentials(): void {
-  const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
-  if (!endpoint || process.env.AWS_ACCESS_KEY_ID) return;
+  const endpoint = process.env[ENV.dynamoDbEndpoint];
+  if (!endpoint) return;
   try {
     if (!isLoopbackHost(new URL(endpoint).hostname)) return;
   } catch {
@@ -150,8 +152,15 @@ function useLocalCredentials(): void {
   }
   const local = readState(localDataDir());
   const role = local?.dynamoDbEndpoint === endpoint ? local.authorizerCredentials : undefined;
-  process.env.AWS_ACCESS_KEY_ID = role?.accessKeyId ?? 'local';
-  process.env.AWS_SECRET_ACCESS_KEY = role?.secretAccessKey ?? 'local';
+  if (role) {
+    process.env.AWS_ACCESS_KEY_ID = role.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = role.secretAccessKey;
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+  } else if (!process.env.AWS_ACCESS_KEY_ID) {
+    process.env.AWS_ACCESS_KEY_ID = 'local';
+    process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  }
 }
 
 /** The shape Lambda reports a thrown error in. */

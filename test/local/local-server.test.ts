@@ -140,6 +140,26 @@ describe('the API Gateway authorizer cache', () => {
 });
 
 describe('local mode lifecycle', () => {
+  it('lets npx jti act as its operator even when the shell holds other AWS credentials', async () => {
+    const data = tempDataDir();
+    const cliEnv = {
+      ...baseEnv(),
+      LOCAL_DATA_DIR: data.dir,
+      AWS_ACCESS_KEY_ID: 'AKIAOTHERACCOUNT',
+      AWS_SECRET_ACCESS_KEY: 'elsewhere',
+    };
+    const server = await startLocalServer({ env: baseEnv(), dataDir: data.dir, port: 0 });
+    try {
+      const token = (await jti(['token', '--sub', 'dana'], cliEnv)).out.trim();
+      const revoked = await jti(['revoke', token], cliEnv);
+
+      expect(revoked).toMatchObject({ code: 0, err: '' });
+    } finally {
+      await server.close();
+      data.remove();
+    }
+  });
+
   it('keeps revocations across a restart', async () => {
     const data = tempDataDir();
     const cliEnv = { ...baseEnv(), LOCAL_DATA_DIR: data.dir };
