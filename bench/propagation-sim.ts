@@ -37,10 +37,18 @@ export interface SimulationOptions {
   /** A revocation is written every this many virtual seconds. */
   readonly revocationEverySeconds: number;
   readonly seed: number;
-  /** A local DynamoDB client (a fresh table per strategy), or the in-memory model. */
-  readonly dynamoDb?: DynamoDBClient;
+  /** A local DynamoDB (a fresh table per strategy), or the in-memory model. */
+  readonly dynamoDb?: SimulationDynamoDb;
   /** Called after each strategy, for progress. */
   readonly onProgress?: (line: string) => void;
+}
+
+/** A local DynamoDB for the simulation: who creates the tables, and who reads and revokes. */
+export interface SimulationDynamoDb {
+  /** Creates each strategy's table. */
+  readonly admin: DynamoDBClient;
+  /** The client of the authorizers (`reader`) or of the revocation writer (`revoker`). */
+  readonly clientFor: (side: 'reader' | 'revoker', tableName: string) => DynamoDBClient;
 }
 
 export interface StrategyResult {
@@ -230,12 +238,13 @@ async function runStrategy(
   let revoke: (token: number) => Promise<void>;
   let reads: () => { keyReads: number; generationReads: number };
   if (options.dynamoDb) {
-    const client = options.dynamoDb;
-    await ensureRevocationTable(client, tableName);
+    await ensureRevocationTable(options.dynamoDb.admin, tableName);
+    const client = options.dynamoDb.clientFor('reader', tableName);
+    const writer = options.dynamoDb.clientFor('revoker', tableName);
     store = new DynamoDbRevocationStore({ client, tableName, timeoutMs: 10_000, now });
     revoke = (token) =>
       writeTokenRevocation(
-        client,
+        writer,
         tableName,
         { iss: ISSUER, jti: workload.jtis[token] ?? '', exp: workload.exp },
         now,

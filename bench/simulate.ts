@@ -76,10 +76,11 @@ async function main(): Promise<void> {
   } else if (values.store !== undefined && values.store !== 'memory') {
     throw new Error('--store is memory (default) or dynalite');
   }
+  const dynamoDb = client;
   try {
     const results = await simulate({
       ...options,
-      dynamoDb: client,
+      dynamoDb: dynamoDb && { admin: dynamoDb, clientFor: () => dynamoDb },
       onProgress: (line) => process.stderr.write(`${line}\n`),
     });
     process.stdout.write(

@@ -24,11 +24,18 @@ let inMemory: StrategyResult[];
 
 beforeAll(async () => {
   dynamo = await LocalDynamoDb.start();
-  const client = dynamo.client();
+  // Tables made unrestricted; the authorizers and the writer act as their synthesized roles.
+  const admin = dynamo.client();
+  const clients = [admin];
+  const clientFor = (side: 'reader' | 'revoker', tableName: string) => {
+    const client = dynamo.clientAs(side === 'reader' ? 'authorizer' : 'endpoint', tableName);
+    clients.push(client);
+    return client;
+  };
   try {
-    onDynalite = await simulate({ ...SMALL, dynamoDb: client });
+    onDynalite = await simulate({ ...SMALL, dynamoDb: { admin, clientFor } });
   } finally {
-    client.destroy();
+    for (const client of clients) client.destroy();
   }
   inMemory = await simulate(SMALL);
 }, 120_000);

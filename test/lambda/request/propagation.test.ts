@@ -23,17 +23,25 @@ import {
 import { goodClaims, ISSUER, signJwt } from '../../helpers/tokens';
 
 let harness: Harness;
-let operatorClient: DynamoDBClient | undefined;
-/** The writers here act as an operator (the CLI's identity), under its policy. */
-function operator(): DynamoDBClient {
-  operatorClient ??= harness.dynamo.clientAs('operator', harness.tableName);
-  return operatorClient;
+const roleClients = new Map<string, DynamoDBClient>();
+/** A client acting as `role`, under the policy it really gets. */
+function clientAs(role: 'endpoint' | 'operator' | 'authorizer'): DynamoDBClient {
+  let client = roleClients.get(role);
+  if (client === undefined) {
+    client = harness.dynamo.clientAs(role, harness.tableName);
+    roleClients.set(role, client);
+  }
+  return client;
 }
+/** Revoking, as the revocation endpoint's synthesized role does it (every branch included). */
+const revoker = (): DynamoDBClient => clientAs('endpoint');
+/** Removing a revocation: the operator's (the CLI's) identity. */
+const operator = (): DynamoDBClient => clientAs('operator');
 beforeAll(async () => {
   harness = await startHarness();
 });
 afterAll(async () => {
-  operatorClient?.destroy();
+  for (const client of roleClients.values()) client.destroy();
   await harness.stop();
 });
 
@@ -58,7 +66,7 @@ describe('token revocation reaching warm containers', () => {
       expect(await effectOf(container, token)).toBe('Allow');
     }
 
-    await writeTokenRevocation(operator(), harness.tableName, {
+    await writeTokenRevocation(revoker(), harness.tableName, {
       iss: ISSUER,
       jti: claims.jti as string,
       exp: claims.exp as number,
@@ -76,7 +84,7 @@ describe('token revocation reaching warm containers', () => {
     const { clock, built } = containers(1);
     const [container] = built as [BuiltHandler];
     const claims = goodClaims();
-    await writeTokenRevocation(operator(), harness.tableName, {
+    await writeTokenRevocation(revoker(), harness.tableName, {
       iss: ISSUER,
       jti: claims.jti as string,
       exp: claims.exp as number,
@@ -100,7 +108,7 @@ describe('token revocation reaching warm containers', () => {
     const jti = `gen-${Date.now()}`;
     const key = tokenKey(ISSUER, jti);
 
-    await writeTokenRevocation(operator(), harness.tableName, {
+    await writeTokenRevocation(revoker(), harness.tableName, {
       iss: ISSUER,
       jti,
       exp: hourFromNow(),
@@ -123,7 +131,7 @@ describe('token revocation reaching warm containers', () => {
     const keys = Array.from({ length: 12 }, (_, i) => `race-${Date.now()}-${i}`);
 
     const generations = await Promise.all(
-      keys.map((key) => recordChange(operator(), harness.tableName, key)),
+      keys.map((key) => recordChange(revoker(), harness.tableName, key)),
     );
     const after = await recordChangeRead();
 
@@ -136,7 +144,7 @@ describe('token revocation reaching warm containers', () => {
 /** The generation record as the authorizer reads it. */
 function recordChangeRead(): Promise<GenerationState> {
   return new DynamoDbRevocationStore({
-    client: harness.client,
+    client: clientAs('authorizer'),
     tableName: harness.tableName,
     timeoutMs: 5000,
   }).readGeneration();
@@ -151,7 +159,7 @@ describe('log out everywhere (subject revocation)', () => {
     const other = signJwt(harness.key, goodClaims({ sub: `${sub}-other`, iat: nowSeconds - 100 }));
     for (const container of built) expect(await effectOf(container, older)).toBe('Allow');
 
-    await writeSubjectRevocation(operator(), harness.tableName, {
+    await writeSubjectRevocation(revoker(), harness.tableName, {
       iss: ISSUER,
       sub,
       notBefore: nowSeconds + 1,
@@ -175,13 +183,13 @@ describe('log out everywhere (subject revocation)', () => {
   it('never moves a subject revocation back in time', async () => {
     const sub = `user-back-${Date.now()}`;
     const nowSeconds = Math.floor(Date.now() / 1000);
-    await writeSubjectRevocation(operator(), harness.tableName, {
+    await writeSubjectRevocation(revoker(), harness.tableName, {
       iss: ISSUER,
       sub,
       notBefore: nowSeconds,
       keepUntil: nowSeconds + 86400,
     });
-    await writeSubjectRevocation(operator(), harness.tableName, {
+    await writeSubjectRevocation(revoker(), harness.tableName, {
       iss: ISSUER,
       sub,
       notBefore: nowSeconds - 1000,
@@ -212,7 +220,7 @@ describe('log out everywhere (subject revocation)', () => {
     expect(await effectOf(lenient, token)).toBe('Allow');
     expect(await effectOf(lenient, noSub)).toBe('Unauthorized');
 
-    await writeSubjectRevocation(operator(), harness.tableName, {
+    await writeSubjectRevocation(revoker(), harness.tableName, {
       iss: ISSUER,
       sub,
       notBefore: nowSeconds,
@@ -235,7 +243,7 @@ describe('writer input checks', () => {
       /longer than/,
     ],
   ])('refuses to write %s', async (_name, revocation, message) => {
-    await expect(writeTokenRevocation(operator(), harness.tableName, revocation)).rejects.toThrow(
+    await expect(writeTokenRevocation(revoker(), harness.tableName, revocation)).rejects.toThrow(
       message,
     );
   });
@@ -243,7 +251,7 @@ describe('writer input checks', () => {
   it('writes the audit fields next to the key and TTL', async () => {
     const jti = `audit-${Date.now()}`;
     await writeTokenRevocation(
-      operator(),
+      revoker(),
       harness.tableName,
       { iss: ISSUER, jti, exp: 2_000_000_000.5, sub: 'alice', reason: 'leaked', revokedBy: 'ops' },
       () => Date.UTC(2026, 0, 2, 3, 4, 5),

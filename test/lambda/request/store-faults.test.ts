@@ -58,7 +58,7 @@ describe.each<ProxyMode>([
 ])('DynamoDB answering "%s"', (mode) => {
   let proxy: FaultyDynamoDb;
   beforeEach(async () => {
-    proxy = await FaultyDynamoDb.start(mode, harness.dynamo.endpoint);
+    proxy = await FaultyDynamoDb.start(mode, harness.dynamo.iam.endpoint);
   });
   afterEach(async () => {
     await proxy.stop();
@@ -123,7 +123,7 @@ it('retries a throttled lookup a bounded number of times', async () => {
 });
 
 it('never answers wrongly while DynamoDB flaps during traffic', async () => {
-  const proxy = await FaultyDynamoDb.start('pass', harness.dynamo.endpoint);
+  const proxy = await FaultyDynamoDb.start('pass', harness.dynamo.iam.endpoint);
   try {
     const { handler } = buildHandler(envFor(proxy.endpoint));
     const modes: ProxyMode[] = ['pass', 'status-500', 'pass', 'hang', 'pass', 'throttle', 'pass'];
