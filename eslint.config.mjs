@@ -39,7 +39,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/revocations/table/*'],
+              group: ['**/revocations/table/*', './table/*'],
               message: 'Import the table module from its index (lambda/revocations/table).',
             },
           ],
@@ -57,7 +57,7 @@ export default tseslint.config(
           patterns: [
             {
               // The construct reads the layout file alone, so a CDK app does not load the SDK.
-              group: ['**/revocations/table/*', '!**/revocations/table/layout'],
+              group: ['**/revocations/table/*', './table/*', '!**/revocations/table/layout'],
               message: 'Import the table module from its index (lambda/revocations/table).',
             },
             {

@@ -2,6 +2,7 @@
  * The command line's shared parts: the token or key a command acts on, instants and durations,
  * the audit fields of a revocation, and the error that says the input is wrong.
  */
+import { ENV } from '../lambda/shared/settings';
 import { subjectKey, tokenKey } from '../lambda/revocations/table';
 import { parseDuration } from '../local/dev-issuer';
 import type { CliIo, CommandContext, CommandValues } from './command';
@@ -29,7 +30,7 @@ export function tokenTarget(
     if (values.iss !== undefined || values.jti !== undefined) {
       throw new UsageError('give either a token or --iss and --jti, not both');
     }
-    return readTokenClaims(stripBearer(token), io.env.JTI_CLAIM ?? 'jti', needsExp);
+    return readTokenClaims(stripBearer(token), io.env[ENV.jtiClaim] ?? 'jti', needsExp);
   }
   const iss = values.iss;
   const jti = values.jti;

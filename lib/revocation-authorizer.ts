@@ -35,6 +35,13 @@ export {
   type TrustedIssuer,
 } from './revocation-authorizer-props';
 
+/** The table module's key type, in CDK's words. */
+const ATTRIBUTE_TYPES = {
+  S: dynamodb.AttributeType.STRING,
+  N: dynamodb.AttributeType.NUMBER,
+  B: dynamodb.AttributeType.BINARY,
+} as const;
+
 const AUTHORIZER_ENTRY = path.join(__dirname, '..', 'lambda', 'handlers', 'authorizer.ts');
 const ENDPOINT_ENTRY = path.join(__dirname, '..', 'lambda', 'handlers', 'revoke.ts');
 
@@ -169,7 +176,7 @@ export class RevocationAuthorizer extends Construct {
 
   private createTable(props: RevocationAuthorizerProps): dynamodb.TableV2 {
     return new dynamodb.TableV2(this, 'Table', {
-      partitionKey: { name: TABLE_KEY.name, type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: TABLE_KEY.name, type: ATTRIBUTE_TYPES[TABLE_KEY.type] },
       billing: dynamodb.Billing.onDemand(),
       timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

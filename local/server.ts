@@ -21,12 +21,13 @@ import {
 } from '../lambda/request/authorizer';
 import type { EventKind } from '../lambda/request/authorizer-event';
 import { isLoopbackHost, loadConfig, type AuthorizerConfig } from '../lambda/shared/config';
+import { ENV } from '../lambda/shared/settings';
 import { callerFromContext, createRevocationEndpoint } from '../lambda/revocations/endpoint';
 import { createDynamoDbClient } from '../lambda/revocations/table';
 import { DEV_AUDIENCE, devJwks, loadOrCreateDevKey } from './dev-issuer';
 import { assertWritable, EmbeddedDynamoDb } from './embedded-dynamodb';
 import { IamDynamoDb } from './iam/iam-dynamodb';
-import { policiesFor, type RoleName } from './iam/roles';
+import { LOCAL_ACCOUNT, LOCAL_REGION, policiesFor, type RoleName } from './iam/roles';
 import { createGatewayListener, sendJson, type ProtectedRoute, type Route } from './gateway';
 import { ensureRevocationTable } from '../lambda/revocations/table';
 import { removeState, writeState, type LocalState } from './state';
@@ -69,12 +70,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const port = options.port ?? parsePort(env.PORT ?? '3000');
   const host = env.HOST ?? '127.0.0.1';
   const eventKind = options.eventKind ?? 'rest-token';
-  const useDevIssuer = !env.JWT_ISSUER && !env.JWT_ISSUERS;
+  const useDevIssuer = !env[ENV.issuer] && !env[ENV.issuers];
   // The state file (and, unless in memory, the store) lives there, with the dev issuer key.
   assertWritable(options.dataDir);
   const devKey = useDevIssuer ? loadOrCreateDevKey(options.dataDir) : undefined;
 
-  const externalEndpoint = env.AWS_ENDPOINT_URL_DYNAMODB;
+  const externalEndpoint = env[ENV.dynamoDbEndpoint];
   const embeddedStore = externalEndpoint
     ? undefined
     : await EmbeddedDynamoDb.start({
@@ -132,19 +133,23 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       ...env,
       ...(useDevIssuer
         ? {
-            JWT_ISSUER: issuer,
-            JWT_AUDIENCE: env.JWT_AUDIENCE ?? DEV_AUDIENCE,
-            JWKS_URI: `${issuer}/.well-known/jwks.json`,
+            [ENV.issuer]: issuer,
+            [ENV.audience]: env[ENV.audience] ?? DEV_AUDIENCE,
+            [ENV.jwksUri]: `${issuer}/.well-known/jwks.json`,
           }
         : {}),
-      REVOCATION_TABLE_NAME: env.REVOCATION_TABLE_NAME ?? DEFAULT_TABLE_NAME,
+      [ENV.revocationTableName]: env[ENV.revocationTableName] ?? DEFAULT_TABLE_NAME,
     };
     const storeEndpoint = externalEndpoint ?? embeddedStore?.endpoint;
     // A local DynamoDB gets IAM enforced in front of it; in AWS, IAM is AWS's own.
     if (storeEndpoint && isLoopbackEndpoint(storeEndpoint)) {
-      iam = await IamDynamoDb.start({ upstream: storeEndpoint });
+      iam = await IamDynamoDb.start({
+        upstream: storeEndpoint,
+        region: LOCAL_REGION,
+        account: LOCAL_ACCOUNT,
+      });
     }
-    settings.AWS_ENDPOINT_URL_DYNAMODB = iam?.endpoint ?? storeEndpoint;
+    settings[ENV.dynamoDbEndpoint] = iam?.endpoint ?? storeEndpoint;
     const config = loadConfig(settings);
     const credentialsOf = (role: RoleName) =>
       iam?.addPrincipal(`${role}-local`, policiesFor(role, config.revocationTableName));
@@ -203,7 +208,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       issuer: config.issuers[0]?.issuer ?? issuer,
       audience: config.issuers[0]?.audience[0] ?? DEV_AUDIENCE,
       devIssuer: useDevIssuer,
-      dynamoDbEndpoint: settings.AWS_ENDPOINT_URL_DYNAMODB,
+      dynamoDbEndpoint: settings[ENV.dynamoDbEndpoint],
       operatorCredentials,
       authorizerCredentials,
       tableName: config.revocationTableName,

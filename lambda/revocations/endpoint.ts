@@ -12,7 +12,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TokenRejectedError } from '../shared/errors';
-import { writeSubjectRevocation, writeTokenRevocation } from './table/writer';
+import { writeSubjectRevocation, writeTokenRevocation } from './table';
 import type { TokenVerifier } from '../request/token-verifier';
 
 export interface RevocationCaller {
