@@ -1,6 +1,7 @@
 import {
   hasEnded,
   isoSeconds,
+  revocationUntil,
   tokenRevocationProblem,
   writeTokenRevocation,
 } from '../../lambda/revocations/table';
@@ -26,8 +27,9 @@ exp and sub are read from its payload; the token is not verified (revoking is al
     const { io, values, json, now } = context;
     const target = tokenTarget(context, true);
     const exp = target.exp as number;
-    if (hasEnded(exp, now() / 1000)) {
-      const message = `token already expired at ${isoSeconds(exp)}; the authorizer refuses it anyway`;
+    const until = revocationUntil(exp);
+    if (hasEnded(until, now() / 1000)) {
+      const message = `token expired at ${isoSeconds(exp)}, beyond any authorizer's clock-skew leeway; it is refused anyway`;
       io.out(
         json
           ? JSON.stringify({
@@ -54,8 +56,8 @@ exp and sub are read from its payload; the token is not verified (revoking is al
     );
     io.out(
       json
-        ? JSON.stringify({ revoked: true, iss: target.iss, jti: target.jti, until: exp })
-        : `revoked jti ${target.jti} of ${target.iss} until ${isoSeconds(exp)}`,
+        ? JSON.stringify({ revoked: true, iss: target.iss, jti: target.jti, until })
+        : `revoked jti ${target.jti} of ${target.iss} until ${isoSeconds(until)} (its exp and the largest leeway)`,
     );
     return 0;
   },

@@ -4,6 +4,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { StoreUnavailableError } from '../../shared/errors';
+import { INTEGER_SETTINGS } from '../../shared/settings';
 import { decodeSubjectKey, decodeTokenKey, GENERATION_SLOTS, isSubjectKey } from './keys';
 import {
   changeSlotAttribute,
@@ -14,6 +15,26 @@ import {
 } from './layout';
 
 export type Item = Record<string, AttributeValue>;
+
+/** The largest clock-skew leeway an authorizer may apply (`JWT_CLOCK_SKEW_SECONDS`' maximum). */
+export const MAX_LEEWAY_SECONDS = INTEGER_SETTINGS.clockSkewSeconds.max;
+
+/**
+ * The latest instant stored (9999-12-31T23:59:59Z). DynamoDB numbers stop near 1e126, so an
+ * absurd `exp` would make the write fail and leave the token unrevocable; held until then, it is
+ * revoked for as long as anyone will care.
+ */
+export const LATEST_STORED_SECONDS = 253_402_300_799;
+
+/**
+ * Until when the revocation of a token that expires at `exp` must hold: as long as an authorizer
+ * could still accept the token, which is `exp` plus the largest leeway it may be set to (the
+ * writer cannot know the one each authorizer uses), capped to what DynamoDB stores. The item's
+ * TTL, the cached "revoked" and every "already expired" judgement follow from it.
+ */
+export function revocationUntil(exp: number): number {
+  return Math.min(Math.ceil(exp) + MAX_LEEWAY_SECONDS, LATEST_STORED_SECONDS);
+}
 
 /** A revocation that is in force. */
 export interface Revocation {

@@ -13,6 +13,7 @@ import {
   keyOf,
   readGenerationItem,
   revocationInForce,
+  revocationUntil,
   subjectAttributes,
   tokenItem,
   type GenerationState,
@@ -40,7 +41,7 @@ export class MemoryRevocationStore implements RevocationStore {
 
   /** As the writer's token revocation: the item, then the change in the generation record. */
   revokeToken(iss: string, jti: string, exp: number): void {
-    this.revokeKey(tokenKey(iss, jti), { until: exp });
+    this.revokeKey(tokenKey(iss, jti), { until: revocationUntil(exp) });
   }
 
   /** A token or subject revocation under `key`, then the change. */

@@ -17,6 +17,7 @@ import {
   changeEntry,
   generationCounter,
   keyOf,
+  revocationUntil,
   subjectAttributes,
   tokenItem,
   type AuditFields,
@@ -27,7 +28,10 @@ import { GENERATION_ATTRIBUTE, NOT_BEFORE_ATTRIBUTE } from './layout';
 export interface TokenRevocation extends AuditFields {
   readonly iss: string;
   readonly jti: string;
-  /** Token expiry (epoch seconds): the revocation holds until then, and DynamoDB's TTL deletes it after. */
+  /**
+   * Token expiry (epoch seconds): the revocation holds until `revocationUntil(exp)` (exp plus the
+   * largest leeway), and DynamoDB's TTL deletes it after.
+   */
   readonly exp: number;
   readonly sub?: string;
   /** Free text for the audit trail. */
@@ -80,7 +84,7 @@ export async function writeTokenRevocation(
       TableName: tableName,
       Item: tokenItem(
         tokenKey(revocation.iss, revocation.jti),
-        { ...revocation, until: revocation.exp },
+        { ...revocation, until: revocationUntil(revocation.exp) },
         now(),
       ),
     }),

@@ -4,7 +4,7 @@
  * exact.
  */
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { keyOf, subjectKey, tokenKey } from '../../../lambda/revocations/table';
+import { keyOf, MAX_LEEWAY_SECONDS, subjectKey, tokenKey } from '../../../lambda/revocations/table';
 import {
   deleteSubjectRevocation,
   deleteTokenRevocation,
@@ -266,7 +266,7 @@ describe('writer input checks', () => {
 
     expect(Item).toEqual({
       pk: { S: tokenKey(ISSUER, jti) },
-      ttl: { N: '2000000001' },
+      ttl: { N: String(2000000001 + MAX_LEEWAY_SECONDS) },
       kind: { S: 'token' },
       iss: { S: ISSUER },
       jti: { S: jti },
