@@ -80,8 +80,13 @@ export interface ProductionDepsOptions {
   /** The client of the DynamoDB store; by default one built from the settings. */
   readonly dynamoDbClient?: DynamoDBClient;
   readonly telemetry?: Telemetry;
-  /** Clock in milliseconds (tests pin it). */
+  /** Wall clock in milliseconds (tests pin it). */
   readonly now?: () => number;
+  /**
+   * Monotonic clock in milliseconds, for the revocation cache's durations.
+   * @default `now` when it is given, else `performance.now`
+   */
+  readonly monotonicNow?: () => number;
 }
 
 /** The real dependencies, as deployed: aws-jwt-verify, DynamoDB, Powertools. */
@@ -106,6 +111,7 @@ export function createProductionDeps(
       generationPollSeconds: config.generationPollSeconds,
       maxEntries: config.cacheMaxEntries,
       now: options.now,
+      monotonicNow: options.monotonicNow,
     }),
     telemetry:
       options.telemetry ??

@@ -19,6 +19,11 @@
  * (`generationPollSeconds` 0), the window is `notRevokedTtlSeconds`.
  *
  * Concurrent lookups of the same keys share one store request, as do concurrent polls.
+ *
+ * Two clocks. Durations (how long ago the generation record was read, how long a "not revoked"
+ * is kept, how long the store took) are measured on a monotonic clock, so that a wall clock set
+ * back or ahead (an NTP correction) neither keeps an unconfirmed cache trusted nor discards a
+ * confirmed one. Instants (a revocation's end, which is the token's `exp`) are wall-clock times.
  */
 import { BoundedCache } from '../shared/bounded-cache';
 import type { Change, Revocation, RevocationStore } from '../revocations/table';
@@ -54,8 +59,14 @@ export interface RevocationCheckerOptions {
   readonly maxEntries: number;
   /** Upper bound of the cache's estimated size in bytes. */
   readonly maxBytes?: number;
-  /** Clock in milliseconds. */
+  /** Wall clock in milliseconds since the epoch, for instants such as a revocation's end. */
   readonly now?: () => number;
+  /**
+   * Monotonic clock in milliseconds, for durations.
+   * @default `now` when `now` is given (a test or simulation that drives one virtual clock
+   *   keeps every duration on it), else `performance.now`
+   */
+  readonly monotonicNow?: () => number;
 }
 
 interface CacheEntry {
@@ -76,11 +87,12 @@ export class RevocationChecker {
   private readonly notRevokedTtlMs: number;
   private readonly pollIntervalMs: number;
   private readonly now: () => number;
+  private readonly monotonicNow: () => number;
   private readonly cache: BoundedCache<CacheEntry>;
   private readonly inFlight = new Map<string, Promise<ReadonlyMap<string, Revocation>>>();
   /** The generation whose changes have all been applied to the cache; unknown at cold start. */
   private generation: number | undefined;
-  /** When the read that last confirmed `generation` started (clock ms). */
+  /** When the read that last confirmed `generation` started (monotonic ms). */
   private confirmedAt = -Infinity;
   /** Changes applied, oldest first; complete for generations above `changesKnownFrom`. */
   private recentChanges: Change[] = [];
@@ -93,11 +105,15 @@ export class RevocationChecker {
     this.notRevokedTtlMs = options.notRevokedTtlSeconds * 1000;
     this.pollIntervalMs = options.generationPollSeconds * 1000;
     this.now = options.now ?? Date.now;
+    // Given only a wall clock, durations follow it too: a virtual clock that a test advances
+    // must not be paired with the real monotonic clock, which would barely move.
+    this.monotonicNow = options.monotonicNow ?? options.now ?? ((): number => performance.now());
     this.cache = new BoundedCache<CacheEntry>({
       maxEntries: options.maxEntries,
       maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
       bytesOf: (key) => key.length * 2 + ENTRY_OVERHEAD_BYTES,
-      now: this.now,
+      // Entry lifetimes are durations; a revocation's end is turned into one when it is cached.
+      now: this.monotonicNow,
     });
   }
 
@@ -137,7 +153,7 @@ export class RevocationChecker {
       return { ...answer, source: 'cache', storeLatencyMs: 0 };
     }
 
-    const started = performance.now();
+    const started = this.monotonicNow();
     const fetched = new Map<string, Revocation | undefined>();
     const fetchMissing = async (): Promise<void> => {
       const missing = keys.filter((key) => !fetched.has(key) && !this.cache.has(key));
@@ -153,7 +169,7 @@ export class RevocationChecker {
     // The poll may have dropped a key this token needs: read it now (rare).
     await fetchMissing();
     const answer = decide(token, (key) => (fetched.has(key) ? fetched.get(key) : lookup(key)));
-    return { ...answer, source: 'store', storeLatencyMs: performance.now() - started };
+    return { ...answer, source: 'store', storeLatencyMs: this.monotonicNow() - started };
   }
 
   /** Entries currently held (stale ones included until they are evicted). */
@@ -167,7 +183,9 @@ export class RevocationChecker {
   }
 
   private isConfirmed(): boolean {
-    return this.pollIntervalMs === 0 || this.now() - this.confirmedAt < this.pollIntervalMs;
+    return (
+      this.pollIntervalMs === 0 || this.monotonicNow() - this.confirmedAt < this.pollIntervalMs
+    );
   }
 
   /** One shared read of the generation record, applying the changes it lists. */
@@ -179,7 +197,7 @@ export class RevocationChecker {
   }
 
   private async readGeneration(): Promise<void> {
-    const startedAt = this.now();
+    const startedAt = this.monotonicNow();
     this.stats.generationReads += 1;
     const state = await this.store.readGeneration();
     const known = this.generation;
@@ -225,7 +243,9 @@ export class RevocationChecker {
 
   /** Reads keys; concurrent reads of the same keys share one request. */
   private fetch(keys: readonly string[]): Promise<ReadonlyMap<string, Revocation>> {
-    const id = keys.join('\n');
+    // An injective id of the list: a jti may contain any separator, and a crafted one that
+    // spelt another token's keys must not join (and answer) that token's read.
+    const id = JSON.stringify(keys);
     let read = this.inFlight.get(id);
     if (read === undefined) {
       read = this.readKeys(keys);

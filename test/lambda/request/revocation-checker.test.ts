@@ -4,7 +4,12 @@
  * DynamoDB endpoints is covered in authorizer.test.ts and store-faults.test.ts.
  */
 import { StoreUnavailableError } from '../../../lambda/shared/errors';
-import { GENERATION_SLOTS, MemoryRevocationStore } from '../../../lambda/revocations/table';
+import {
+  GENERATION_SLOTS,
+  MemoryRevocationStore,
+  subjectKey,
+  tokenKey,
+} from '../../../lambda/revocations/table';
 import { RevocationChecker, type CheckedToken } from '../../../lambda/request/revocation-checker';
 
 const START = 1_800_000_000_000;
@@ -15,17 +20,22 @@ function setup(
     generationPollSeconds?: number;
     maxEntries?: number;
     maxBytes?: number;
+    /** Drive the monotonic clock (`clock.monotonic`) apart from the wall clock (`clock.now`). */
+    separateMonotonicClock?: boolean;
   } = {},
 ) {
-  const clock = { now: START };
+  const clock = { now: START, monotonic: 0 };
   const store = new MemoryRevocationStore(() => clock.now);
+  const clocks = options.separateMonotonicClock
+    ? { now: () => clock.now, monotonicNow: () => clock.monotonic }
+    : { now: () => clock.now };
   const checker = new RevocationChecker({
     store,
     notRevokedTtlSeconds: options.notRevokedTtlSeconds ?? 300,
     generationPollSeconds: options.generationPollSeconds ?? 1,
     maxEntries: options.maxEntries ?? 1000,
     maxBytes: options.maxBytes,
-    now: () => clock.now,
+    ...clocks,
   });
   return { store, clock, checker };
 }
@@ -100,6 +110,31 @@ describe('RevocationChecker: cache', () => {
     expect(failed.every((result) => result.status === 'rejected')).toBe(true);
     expect(succeeded.every((result) => !result.revoked)).toBe(true);
     expect(store.keyReads).toBe(3);
+  });
+
+  it('gives a token whose jti contains a newline its own read, not the read of the keys it spells', async () => {
+    const { store, checker } = setup();
+    const iss = 'https://issuer.example';
+    const victim = token(tokenKey(iss, 'victim-jti'), { subjectKey: subjectKey(iss, 'alice') });
+    // A jti that spells the victim's key list joined by a newline: the crafted token's only key
+    // reads, character for character, as the victim's token key, a newline and its subject key.
+    const crafted = token(tokenKey(iss, `victim-jti\n${subjectKey(iss, 'alice')}`));
+    store.revokeKey(victim.revocationKey as string, { until: victim.exp });
+    await checker.check(token('warm-up'));
+    const keyReadsBefore = store.keyReads;
+    store.delayMs = 20;
+
+    const [craftedAnswer, victimAnswer] = await Promise.all([
+      checker.check(crafted),
+      checker.check(victim),
+    ]);
+
+    expect([crafted.revocationKey].join('\n')).toBe(
+      [victim.revocationKey, victim.subjectKey].join('\n'),
+    );
+    expect(victimAnswer).toMatchObject({ revoked: true, revokedBy: 'token', source: 'store' });
+    expect(craftedAnswer).toMatchObject({ revoked: false, source: 'store' });
+    expect(store.keyReads - keyReadsBefore).toBe(2);
   });
 
   it('stays within its entry bound with 100 000 distinct jtis', async () => {
@@ -203,6 +238,43 @@ describe('RevocationChecker: propagation window', () => {
 
     await expect(checker.check(token('a'))).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(await checker.check(token('a'))).toMatchObject({ revoked: false });
+  });
+
+  it('re-reads the generation record one poll interval of monotonic time after a poll, though the wall clock stepped back', async () => {
+    const { store, clock, checker } = setup({
+      generationPollSeconds: 1,
+      separateMonotonicClock: true,
+    });
+    await checker.check(token('a'));
+    store.revokeKey('a');
+
+    // An NTP correction sets the wall clock back an hour while one poll interval really passes.
+    clock.now -= 3600_000;
+    clock.monotonic += 1001;
+    const answer = await checker.check(token('a'));
+
+    expect(answer).toMatchObject({ revoked: true, source: 'store' });
+    expect(store.generationReads).toBe(2);
+  });
+
+  it('keeps answering from the cache within one poll interval of monotonic time, though the wall clock jumped ahead', async () => {
+    const { store, clock, checker } = setup({
+      generationPollSeconds: 1,
+      notRevokedTtlSeconds: 300,
+      separateMonotonicClock: true,
+    });
+    await checker.check(token('a'));
+
+    // An NTP correction sets the wall clock an hour ahead while half a poll interval passes.
+    clock.now += 3600_000;
+    clock.monotonic += 500;
+    const answer = await checker.check(token('a'));
+
+    expect(answer).toMatchObject({ revoked: false, source: 'cache' });
+    expect({ polls: store.generationReads, keyReads: store.keyReads }).toEqual({
+      polls: 1,
+      keyReads: 1,
+    });
   });
 
   it('with polling off, reuses "not revoked" for NOT_REVOKED_TTL_SECONDS exactly', async () => {
