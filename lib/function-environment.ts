@@ -29,6 +29,7 @@ export function functionEnvironment(
     NODE_OPTIONS: '--enable-source-maps',
     ...(props.jtiClaim ? { [ENV.jtiClaim]: props.jtiClaim } : {}),
     ...(props.allowTokensWithoutJti ? { [ENV.allowTokensWithoutJti]: 'true' } : {}),
+    ...(props.revokeRequireSameClient === false ? { [ENV.revokeRequireSameClient]: 'false' } : {}),
     ...(props.audienceClaim ? { [ENV.audienceClaim]: props.audienceClaim } : {}),
     ...(props.requiredTyp ? { [ENV.requiredTyp]: props.requiredTyp } : {}),
     ...(props.algorithms ? { [ENV.algorithms]: props.algorithms.join(',') } : {}),

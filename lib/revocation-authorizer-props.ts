@@ -149,6 +149,14 @@ export interface RevocationAuthorizerProps {
    * @default Duration.days(30)
    */
   readonly subjectRevocationRetention?: Duration;
+  /**
+   * `POST /revoke` revokes a token only for the client it was issued to, by the `client_id`
+   * (else `azp`) of the caller's token and of the token (RFC 7009 section 2.1); a caller whose
+   * token names no client revokes nothing. `false` lets any token of the same user revoke any
+   * other, for deployments with a single client (`REVOKE_REQUIRE_SAME_CLIENT`).
+   * @default true
+   */
+  readonly revokeRequireSameClient?: boolean;
 }
 
 /** Checks every prop first and throws one error that lists every problem. */

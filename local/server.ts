@@ -198,6 +198,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       client: clientAs('endpoint'),
       tableName: config.revocationTableName,
       subjectRetentionSeconds: config.subjectRevocationRetentionSeconds,
+      requireSameClient: config.revokeRequireSameClient,
       onError: (error) => log(`revocation failed: ${describe(error)}`),
     });
     revocationRoutes.handle = endpoint;

@@ -22,6 +22,7 @@ const endpoint = createRevocationEndpoint({
   client: createDynamoDbClient(config),
   tableName: config.revocationTableName,
   subjectRetentionSeconds: config.subjectRevocationRetentionSeconds,
+  requireSameClient: config.revokeRequireSameClient,
   onRevoked: (what) => logger.info('revoked', what),
   onError: (error) =>
     logger.error('revocation failed', {

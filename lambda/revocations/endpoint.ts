@@ -1,10 +1,11 @@
 /**
  * The revocation endpoint, behind the same authorizer as the API:
  * - `POST /revoke` in the style of RFC 7009 (form body `token=...`): revokes the given token when
- *   it is the caller's own or another token of the same issuer and subject. The token is
- *   verified first: its `jti` and `sub` are only trusted when its signature is. Whatever the
+ *   it is the caller's own or another token of the same issuer and subject, issued to the same
+ *   client as the caller's (RFC 7009 section 2.1; `requireSameClient` turns that check off). The
+ *   token is verified first: its claims are only trusted when its signature is. Whatever the
  *   outcome for a well-formed request, the answer is 200 with an empty body, so nobody learns
- *   whether a token exists or whose it is (RFC 7009 section 2.2).
+ *   whether a token exists, whose it is or which client has it (RFC 7009 section 2.2).
  * - `POST /revoke-all`: revokes every token of the caller's subject issued until now ("log out
  *   everywhere").
  *
@@ -20,6 +21,11 @@ export interface RevocationCaller {
   readonly iss: string | undefined;
   readonly sub: string | undefined;
   readonly jti: string | undefined;
+  /**
+   * The client the caller's token was issued to: its `client_id`, else its `azp`. Absent when
+   * the context carries neither.
+   */
+  readonly clientId?: string;
 }
 
 export interface EndpointRequest {
@@ -46,6 +52,12 @@ export interface RevocationEndpointDeps {
    * lives. Seconds.
    */
   readonly subjectRetentionSeconds: number;
+  /**
+   * Revoke only tokens issued to the caller's client (RFC 7009 section 2.1); a caller whose
+   * client is unknown then revokes nothing. `false` for deployments with a single client.
+   * @default true
+   */
+  readonly requireSameClient?: boolean;
   readonly now?: () => number;
   /** Called with every write, for the audit log. */
   readonly onRevoked?: (what: Record<string, string | number>) => void;
@@ -59,6 +71,7 @@ const MAX_BODY_BYTES = 16 * 1024;
 
 export function createRevocationEndpoint(deps: RevocationEndpointDeps) {
   const now = deps.now ?? Date.now;
+  const requireSameClient = deps.requireSameClient ?? true;
 
   return async function handle(request: EndpointRequest): Promise<EndpointResponse> {
     try {
@@ -134,6 +147,12 @@ export function createRevocationEndpoint(deps: RevocationEndpointDeps) {
       // Another subject's token: refused without saying so.
       return ok();
     }
+    const clientId = request.caller.clientId;
+    if (requireSameClient && (clientId === undefined || clientOf(target.claims) !== clientId)) {
+      // Issued to another client (or the caller's client is unknown): a client may revoke only
+      // its own tokens (RFC 7009 section 2.1). Refused without saying so, as above.
+      return ok();
+    }
     await writeTokenRevocation(
       deps.client,
       deps.tableName,
@@ -147,7 +166,13 @@ export function createRevocationEndpoint(deps: RevocationEndpointDeps) {
       },
       now,
     );
-    deps.onRevoked?.({ kind: 'token', iss, sub, jti: target.jti });
+    deps.onRevoked?.({
+      kind: 'token',
+      iss,
+      sub,
+      jti: target.jti,
+      ...(clientId !== undefined ? { clientId } : {}),
+    });
     return ok();
   }
 }
@@ -210,9 +235,28 @@ export function readProxyEvent(event: ProxyEvent): EndpointRequest | undefined {
   };
 }
 
-/** The caller, from the context the authorizer passed on (flat strings). */
+/**
+ * The caller, from the context the authorizer passed on (flat strings). Its client is the
+ * context's `client_id`, else its `azp`, the names of the token's own claims.
+ */
 export function callerFromContext(context: Record<string, unknown>): RevocationCaller {
-  const text = (value: unknown): string | undefined =>
-    typeof value === 'string' && value ? value : undefined;
-  return { iss: text(context.iss), sub: text(context.sub), jti: text(context.jti) };
+  const clientId = clientOf(context);
+  return {
+    iss: text(context.iss),
+    sub: text(context.sub),
+    jti: text(context.jti),
+    ...(clientId !== undefined ? { clientId } : {}),
+  };
+}
+
+/**
+ * The client a token was issued to: `client_id` (RFC 9068, Cognito access tokens), else `azp`
+ * (OIDC; Auth0, Okta, Keycloak). Read from a token's claims or the authorizer context alike.
+ */
+function clientOf(claims: Readonly<Record<string, unknown>>): string | undefined {
+  return text(claims.client_id) ?? text(claims.azp);
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value ? value : undefined;
 }

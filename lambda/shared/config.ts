@@ -51,6 +51,11 @@ export interface AuthorizerConfig {
   readonly generationPollSeconds: number;
   /** How long the revocation endpoint keeps a "log out everywhere" record. */
   readonly subjectRevocationRetentionSeconds: number;
+  /**
+   * `POST /revoke` revokes only tokens issued to the calling client (RFC 7009 section 2.1);
+   * `false` for single-client deployments.
+   */
+  readonly revokeRequireSameClient: boolean;
   readonly cacheMaxEntries: number;
   /** Overall deadline of one revocation lookup, retries included. */
   readonly storeTimeoutMs: number;
@@ -103,6 +108,7 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
     notRevokedTtlSeconds: read.integer(INT.notRevokedTtlSeconds),
     generationPollSeconds: read.integer(INT.generationPollSeconds),
     subjectRevocationRetentionSeconds: read.integer(INT.subjectRevocationRetentionSeconds),
+    revokeRequireSameClient: read.boolean(ENV.revokeRequireSameClient, true),
     cacheMaxEntries: read.integer(INT.cacheMaxEntries),
     storeTimeoutMs: read.integer(INT.storeTimeoutMs),
     storeConnectTimeoutMs: read.integer(INT.storeConnectTimeoutMs),

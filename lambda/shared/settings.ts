@@ -53,6 +53,7 @@ export const ENV = {
   requiredTyp: 'JWT_REQUIRED_TYP',
   jtiClaim: 'JTI_CLAIM',
   allowTokensWithoutJti: 'ALLOW_TOKENS_WITHOUT_JTI',
+  revokeRequireSameClient: 'REVOKE_REQUIRE_SAME_CLIENT',
   revocationTableName: 'REVOCATION_TABLE_NAME',
   httpApiResponseMode: 'HTTP_API_RESPONSE_MODE',
   dynamoDbEndpoint: 'AWS_ENDPOINT_URL_DYNAMODB',

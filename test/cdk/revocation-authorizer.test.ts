@@ -371,6 +371,30 @@ describe('revocation endpoint', () => {
     expect(Object.keys(posts)).toHaveLength(2);
   });
 
+  it('binds /revoke to the calling client unless revokeRequireSameClient is false', () => {
+    const variablesOf = (template: Template): Record<string, unknown>[] =>
+      Object.values(
+        template.findResources('AWS::Lambda::Function', {
+          Properties: { Description: Match.stringLikeRegexp('revocation endpoint') },
+        }),
+      ).map(
+        (resource) =>
+          (resource as { Properties: { Environment: { Variables: Record<string, unknown> } } })
+            .Properties.Environment.Variables,
+      );
+
+    const byDefault = variablesOf(build({ revocationEndpoint: true }).template);
+    const off = variablesOf(
+      build({ revocationEndpoint: true, revokeRequireSameClient: false }).template,
+    );
+
+    // Unset, the function's own default applies: bound (lambda/shared/config.ts).
+    expect(byDefault).toHaveLength(1);
+    expect(byDefault[0]).not.toHaveProperty('REVOKE_REQUIRE_SAME_CLIENT');
+    expect(off).toHaveLength(1);
+    expect(off[0]).toHaveProperty('REVOKE_REQUIRE_SAME_CLIENT', 'false');
+  });
+
   it('adds the HTTP API routes behind the simple-response authorizer', () => {
     const { template } = build({ revocationEndpoint: true }, (a, stack) => {
       const api = new apigwv2.HttpApi(stack, 'HttpApi');

@@ -20,8 +20,16 @@ afterAll(async () => {
   data.remove();
 });
 
-async function mint(sub: string): Promise<string> {
-  return (await jti(['token', '--sub', sub], { LOCAL_DATA_DIR: data.dir })).out.trim();
+/** A dev-issuer token of `sub`, issued to the client `clientId` (the CLI's own by default). */
+async function mint(sub: string, clientId?: string, dataDir = data.dir): Promise<string> {
+  const client = clientId ? ['--client-id', clientId] : [];
+  return (await jti(['token', '--sub', sub, ...client], { LOCAL_DATA_DIR: dataDir })).out.trim();
+}
+
+/** Whether the table holds a revocation of `token`, as `jti status` reads it. */
+async function revokedInTable(token: string): Promise<boolean> {
+  const run = await jti(['status', '--json', token], { LOCAL_DATA_DIR: data.dir });
+  return (JSON.parse(run.out) as { revoked: boolean }).revoked;
 }
 
 async function post(
@@ -80,6 +88,17 @@ describe('POST /revoke', () => {
     expect(await status(bob)).toBe(200);
   });
 
+  it("never revokes the same user's token of another client, and does not say so", async () => {
+    const web = await mint('henry', 'web-app');
+    const mobile = await mint('henry', 'mobile-app');
+
+    const answer = await post('/revoke', mobile, form(web));
+
+    expect(answer).toMatchObject({ status: 200, text: '' });
+    expect(await revokedInTable(web)).toBe(false);
+    expect(await status(web)).toBe(200);
+  });
+
   it('answers 200 for a token that is not valid anyway', async () => {
     const caller = await mint('carol');
 
@@ -131,6 +150,40 @@ describe('POST /revoke-all', () => {
   });
 });
 
+describe('POST /revoke with REVOKE_REQUIRE_SAME_CLIENT=false', () => {
+  it("revokes the same user's token of another client", async () => {
+    const unbound = tempDataDir();
+    const local = await startLocalServer({
+      env: { PATH: process.env.PATH, REVOKE_REQUIRE_SAME_CLIENT: 'false' },
+      dataDir: unbound.dir,
+      port: 0,
+    });
+    try {
+      const web = await mint('ivan', 'web-app', unbound.dir);
+      const mobile = await mint('ivan', 'mobile-app', unbound.dir);
+
+      const answer = await fetch(`${local.url}/revoke`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Bearer ${mobile}`,
+        },
+        body: form(web),
+        signal: AbortSignal.timeout(10_000),
+      });
+
+      expect(answer.status).toBe(200);
+      await eventually(
+        async () => (await get(`${local.url}/hello`, `Bearer ${web}`)).status === 403,
+        WINDOW_DEADLINE_MS,
+      );
+    } finally {
+      await local.close();
+      unbound.remove();
+    }
+  });
+});
+
 describe('readProxyEvent', () => {
   it('reads a REST API proxy event with a flat authorizer context', () => {
     const request = readProxyEvent({
@@ -140,7 +193,13 @@ describe('readProxyEvent', () => {
       body: Buffer.from('token=abc').toString('base64'),
       isBase64Encoded: true,
       requestContext: {
-        authorizer: { iss: 'https://i', sub: 'alice', jti: 'j', principalId: 'alice' },
+        authorizer: {
+          iss: 'https://i',
+          sub: 'alice',
+          jti: 'j',
+          client_id: 'web-app',
+          principalId: 'alice',
+        },
       },
     });
 
@@ -149,7 +208,7 @@ describe('readProxyEvent', () => {
       action: 'revoke',
       contentType: 'application/x-www-form-urlencoded',
       body: 'token=abc',
-      caller: { iss: 'https://i', sub: 'alice', jti: 'j' },
+      caller: { iss: 'https://i', sub: 'alice', jti: 'j', clientId: 'web-app' },
     });
   });
 
@@ -160,7 +219,7 @@ describe('readProxyEvent', () => {
       headers: {},
       requestContext: {
         http: { method: 'POST' },
-        authorizer: { lambda: { iss: 'https://i', sub: 'bob' } },
+        authorizer: { lambda: { iss: 'https://i', sub: 'bob', azp: 'spa' } },
       },
     });
 
@@ -168,7 +227,7 @@ describe('readProxyEvent', () => {
       method: 'POST',
       action: 'revoke-all',
       body: '',
-      caller: { sub: 'bob', jti: undefined },
+      caller: { sub: 'bob', jti: undefined, clientId: 'spa' },
     });
   });
 

@@ -47,7 +47,8 @@ function endpointFor(endpoint: string, errors: unknown[]) {
   };
 }
 
-const caller = { iss: ISSUER, sub: 'alice', jti: 'caller' };
+// goodClaims' client: the endpoint revokes only tokens of the caller's client.
+const caller = { iss: ISSUER, sub: 'alice', jti: 'caller', clientId: 'web-app' };
 
 describe('revocation endpoint failures', () => {
   it.each(['revoke', 'revoke-all'] as const)(

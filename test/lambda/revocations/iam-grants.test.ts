@@ -68,7 +68,7 @@ function endpointAs(
       action,
       contentType: 'application/x-www-form-urlencoded',
       body: action === 'revoke' ? `token=${token}` : '',
-      caller: { iss: ISSUER, sub, jti: 'caller' },
+      caller: { iss: ISSUER, sub, jti: 'caller', clientId: 'web-app' },
     });
   return { request };
 }

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       notRevokedTtlSeconds: 3600,
       generationPollSeconds: 1,
       subjectRevocationRetentionSeconds: 2592000,
+      revokeRequireSameClient: true,
       cacheMaxEntries: 100000,
       storeTimeoutMs: 1000,
       storeConnectTimeoutMs: 300,
@@ -163,6 +164,17 @@ describe('loadConfig', () => {
     [{ CACHE_MAX_ENTRIES: '1.5' }, 'CACHE_MAX_ENTRIES: "1.5" is not a whole number'],
   ])('refuses %p', (overrides, problem) => {
     expect(problemsOf({ ...minimal, ...overrides })).toEqual([problem]);
+  });
+
+  it('reads REVOKE_REQUIRE_SAME_CLIENT, on unless set to false', () => {
+    const off = loadConfig({ ...minimal, REVOKE_REQUIRE_SAME_CLIENT: 'FALSE' });
+    const on = loadConfig({ ...minimal, REVOKE_REQUIRE_SAME_CLIENT: 'true' });
+
+    expect(off.revokeRequireSameClient).toBe(false);
+    expect(on.revokeRequireSameClient).toBe(true);
+    expect(problemsOf({ ...minimal, REVOKE_REQUIRE_SAME_CLIENT: 'no' })).toEqual([
+      'REVOKE_REQUIRE_SAME_CLIENT: "no" is not true or false',
+    ]);
   });
 
   it('allows plain http JWKS on loopback only', () => {
