@@ -4,13 +4,24 @@
  * aws-jwt-verify does the cryptography and the standard claims: JWKS kept across warm
  * invocations, signature checked before any claim, asymmetric algorithms only, `iss`, `aud`,
  * `nbf`, `exp` when present, and a penalty box against unknown-`kid` floods. It does not
- * require `exp` or `jti`; this module adds those, plus the algorithm allow-list, `typ`, the
- * size cap and the revocation key.
+ * require `exp` or `jti`; this module adds those, plus the algorithm allow-list, `typ`, `crit`,
+ * the types of `scope` and `scp`, the size cap and the revocation key.
  */
+import type { Agent as HttpsAgent } from 'node:https';
 // The subpath: the package index also brings the Cognito and ALB verifiers into the bundle.
-import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
+import {
+  JwtVerifier,
+  type JwtVerifierProperties,
+  type VerifyProperties,
+} from 'aws-jwt-verify/jwt-verifier';
 import { SimpleJwksCache, SimplePenaltyBox, type JwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
+import {
+  isJsonObject,
+  safeJsonParse,
+  type Json,
+  type JsonObject,
+} from 'aws-jwt-verify/safe-json-parse';
 import {
   FetchError,
   JwksNotAvailableInCacheError,
@@ -65,6 +76,8 @@ export interface TokenVerifierDeps {
   readonly jwksCache?: JwksCache;
   /** Clock in milliseconds, for the checks this module adds. */
   readonly now?: () => number;
+  /** Agent for HTTPS JWKS requests; tests pass one that trusts their own certificate. */
+  readonly jwksHttpsAgent?: HttpsAgent;
 }
 
 export function createTokenVerifier(
@@ -73,8 +86,9 @@ export function createTokenVerifier(
 ): TokenVerifier {
   const now = deps.now ?? Date.now;
   // Tokens already verified, by their exact string: a repeated token skips the signature check
-  // (the same bytes verify the same way). Kept until the token expires, and forgotten whenever
-  // the issuer keys are reloaded, so a withdrawn key is not trusted through this cache either.
+  // (the same bytes verify the same way). Kept only inside the token's acceptance window (before
+  // exp + skew), and forgotten whenever the issuer keys are reloaded, so a withdrawn key is not
+  // trusted through this cache either.
   const verifiedTokens =
     config.verifiedTokenCacheEntries > 0
       ? new BoundedCache<VerifiedToken>({
@@ -91,6 +105,7 @@ export function createTokenVerifier(
           fetcher: new JwksFetcher({
             allowedUris: config.issuers.map((issuer) => issuer.jwksUri),
             timeoutMs: config.jwksTimeoutMs,
+            httpsAgent: deps.jwksHttpsAgent,
           }),
           penaltyBox: new SimplePenaltyBox({ waitSeconds: config.jwksCooldownSeconds }),
         }),
@@ -116,9 +131,18 @@ export function createTokenVerifier(
         throw new TokenRejectedError('BAD_TYP', 'JWT typ header is not the required one');
       }
     }
+    // RFC 7515 section 4.1.11: a token whose `crit` lists an extension the recipient does not
+    // understand is invalid. This authorizer understands none, so any `crit` is refused, a
+    // malformed one (not a list of names, an empty list) too.
+    if (Object.hasOwn(header, 'crit')) {
+      throw new TokenRejectedError(
+        'MALFORMED_TOKEN',
+        'JWT crit header names extensions this authorizer does not support',
+      );
+    }
   };
 
-  const verifier = JwtVerifier.create(
+  const verifier = ListScopeJwtVerifier.create(
     config.issuers.map((issuer) => ({
       issuer: issuer.issuer,
       jwksUri: issuer.jwksUri,
@@ -137,6 +161,8 @@ export function createTokenVerifier(
       }
       const known = verifiedTokens?.get(token);
       if (known !== undefined) {
+        // Every hit is checked against the window too; an entry met past it is dropped.
+        if (!isWithinWindow(known.exp)) verifiedTokens?.delete(token);
         checkExpiry(known.exp);
         return known;
       }
@@ -147,23 +173,25 @@ export function createTokenVerifier(
         throw translateVerifyError(error);
       }
       const verified = checkClaims(payload);
-      // Kept no longer than the token is valid (exp, with the allowed skew), nor past the time
-      // its issuer's keys are due to be read again.
+      // Kept while the token is valid (until exp + skew, that instant excluded) and no longer
+      // than until its issuer's keys are due to be read again. lru-cache still serves an entry
+      // at exactly its ttl, hence the 1 ms less.
       const current = now();
       const keysDue = maxAgeCache?.refreshDueAt(jwksUris.get(verified.iss) ?? '') ?? current;
-      const ttl = Math.floor(
-        Math.min((verified.exp + config.clockSkewSeconds) * 1000, keysDue) - current,
-      );
+      const end = Math.min((verified.exp + config.clockSkewSeconds) * 1000, keysDue);
+      const ttl = Math.floor(end - current) - 1;
       if (ttl >= 1) verifiedTokens?.set(token, verified, ttl);
       return verified;
     },
   };
 
-  /** Strictly in the future: a token is no longer valid at its exp instant. */
+  /** Strictly before exp + skew: a token is no longer valid at that instant. */
+  function isWithinWindow(exp: number): boolean {
+    return now() / 1000 < exp + config.clockSkewSeconds;
+  }
+
   function checkExpiry(exp: number): void {
-    if (exp + config.clockSkewSeconds <= now() / 1000) {
-      throw new TokenRejectedError('EXPIRED', 'JWT is expired');
-    }
+    if (!isWithinWindow(exp)) throw new TokenRejectedError('EXPIRED', 'JWT is expired');
   }
 
   function checkClaims(payload: JwtPayload): VerifiedToken {
@@ -201,6 +229,15 @@ export function createTokenVerifier(
       const problem = tokenKeyProblem(iss, jti);
       if (problem !== undefined) throw new TokenRejectedError('BAD_JTI', `JWT ${problem}`);
     }
+    for (const claim of ['scope', 'scp'] as const) {
+      const scope: unknown = payload[claim];
+      if (scope !== undefined && !isScopeValue(scope)) {
+        throw new TokenRejectedError(
+          'INVALID_CLAIMS',
+          `JWT ${claim} claim is not a string or a list of strings`,
+        );
+      }
+    }
     const iat: unknown = payload.iat;
     return {
       iss,
@@ -213,6 +250,79 @@ export function createTokenVerifier(
       claims: payload,
     };
   }
+}
+
+/** A scope as issuers write it: one space-separated string, or a list of strings. */
+function isScopeValue(value: unknown): value is string | string[] {
+  return (
+    typeof value === 'string' ||
+    (Array.isArray(value) && value.every((item) => typeof item === 'string'))
+  );
+}
+
+type VerifierProperties = Partial<VerifyProperties>;
+
+/**
+ * aws-jwt-verify's verifier, except that `scope` may also be a list of strings (as several
+ * issuers write it, and as `scp` already may be). The library refuses a list `scope` while it
+ * parses the token, before any signature check. So a token it refuses is looked at again: if
+ * its `scope` is a list of strings, the library parses and checks the token with that one claim
+ * set aside, and the claim is put back afterwards. The library keeps every other check, and the
+ * signature is verified over the token's original bytes.
+ */
+class ListScopeJwtVerifier extends JwtVerifier<
+  VerifierProperties,
+  JwtVerifierProperties<VerifierProperties>,
+  true
+> {
+  protected override getVerifyParameters(jwt: string, properties?: VerifierProperties) {
+    try {
+      return super.getVerifyParameters(jwt, properties);
+    } catch (error) {
+      const listScope = error instanceof JwtParseError ? setAsideListScope(jwt) : undefined;
+      if (listScope === undefined) throw error;
+      const parameters = super.getVerifyParameters(listScope.jwtWithoutScope, properties);
+      const decomposedJwt = {
+        ...parameters.decomposedJwt,
+        payload: listScope.payload as JwtPayload,
+        payloadB64: listScope.payloadB64,
+      };
+      return { ...parameters, decomposedJwt };
+    }
+  }
+}
+
+const BASE64URL_PART = /^[A-Za-z0-9_-]+={0,2}$/;
+
+/**
+ * For a compact JWT whose payload holds `scope` as a list of strings: the payload as parsed, its
+ * original base64url, and the same token with `scope` left out of the payload (not signed, only
+ * for the library's parser). `undefined` for any other token.
+ */
+function setAsideListScope(
+  jwt: string,
+): { payload: JsonObject; payloadB64: string; jwtWithoutScope: string } | undefined {
+  const [headerB64, payloadB64, signatureB64, ...rest] = jwt.split('.');
+  if (rest.length > 0 || payloadB64 === undefined || !BASE64URL_PART.test(payloadB64)) {
+    return undefined;
+  }
+  let payload: Json;
+  try {
+    payload = safeJsonParse(Buffer.from(payloadB64, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!isJsonObject(payload) || !Array.isArray(payload.scope) || !isScopeValue(payload.scope)) {
+    return undefined;
+  }
+  const withoutScope: JsonObject = { ...payload };
+  delete withoutScope.scope;
+  const strippedB64 = Buffer.from(JSON.stringify(withoutScope)).toString('base64url');
+  return {
+    payload,
+    payloadB64,
+    jwtWithoutScope: `${headerB64}.${strippedB64}.${signatureB64}`,
+  };
 }
 
 /** `typ` is a media type: case-insensitive, and `application/` may be left out (RFC 7515 4.1.9). */

@@ -229,6 +229,26 @@ describe('signature and algorithm', () => {
   });
 });
 
+describe('crit header (RFC 7515 section 4.1.11)', () => {
+  it.each([
+    ['an unknown extension', ['https://ext.example/flag'], { 'https://ext.example/flag': true }],
+    ['b64 (RFC 7797), which the authorizer does not implement', ['b64'], { b64: true }],
+    ['a registered header it must not list', ['alg'], {}],
+    ['an empty list', [], {}],
+    ['a string', 'exp', {}],
+    ['a list holding a non-string', [42], {}],
+    ['null', null, {}],
+    ['an object', { ext: true }, {}],
+  ])('refuses a well-signed token whose crit is %s', async (_name, crit, extra) => {
+    const built = buildHandler(harness.env);
+
+    const token = signJwt(harness.key, goodClaims(), header(harness.key, { ...extra, crit }));
+
+    expect(await effectOf(built, token)).toBe('Unauthorized');
+    expect(built.telemetry.last?.reason).toBe('MALFORMED_TOKEN');
+  });
+});
+
 describe('claims', () => {
   const now = (): number => Math.floor(Date.now() / 1000);
 
@@ -269,6 +289,57 @@ describe('claims', () => {
     const token = signJwt(harness.key, goodClaims({ aud: ['other', AUDIENCE], nbf: now() + 10 }));
 
     expect(await effectOf(built, token)).toBe('Allow');
+  });
+
+  it('accepts a scope given as a list of strings, joined with spaces in the context', async () => {
+    const built = buildHandler(harness.env);
+    const token = signJwt(harness.key, goodClaims({ scope: ['orders:read', 'orders:write'] }));
+
+    const response = await built.handler(restTokenEvent(bearer(token)));
+
+    expect(response).toMatchObject({
+      policyDocument: { Statement: [{ Effect: 'Allow' }] },
+      context: { scope: 'orders:read orders:write' },
+    });
+  });
+
+  it.each([
+    ['scope', 'a number', 42],
+    ['scope', 'a boolean', true],
+    ['scope', 'null', null],
+    ['scope', 'an object', { read: true }],
+    ['scope', 'a list holding a number', ['orders:read', 1]],
+    ['scope', 'a list holding a list', [['orders:read']]],
+    ['scp', 'a number', 42],
+    ['scp', 'an object', { read: true }],
+    ['scp', 'a list holding null', ['orders:read', null]],
+  ])('refuses a %s claim that is %s', async (claim, _name, value) => {
+    const built = buildHandler(harness.env);
+
+    const token = signJwt(harness.key, goodClaims({ scope: undefined, [claim]: value }));
+
+    expect(await effectOf(built, token)).toBe('Unauthorized');
+  });
+
+  it('checks every other claim, and the signature, of a token with a list scope', async () => {
+    const built = buildHandler(harness.env);
+    const listScope = { scope: ['orders:read'] };
+    const good = signJwt(harness.key, goodClaims(listScope));
+    const [head, , sig] = good.split('.') as [string, string, string];
+    const widened = base64url(JSON.stringify(goodClaims({ scope: ['orders:read', 'admin'] })));
+
+    const tampered = await effectOf(built, `${head}.${widened}.${sig}`);
+    const badExp = await effectOf(
+      built,
+      signJwt(harness.key, goodClaims({ ...listScope, exp: 'tomorrow' })),
+    );
+    const badIss = await effectOf(
+      built,
+      signJwt(harness.key, goodClaims({ ...listScope, iss: 'https://evil.example' })),
+    );
+
+    expect([tampered, badExp, badIss]).toEqual(['Unauthorized', 'Unauthorized', 'Unauthorized']);
+    expect(await effectOf(built, good)).toBe('Allow');
   });
 
   it.each([
