@@ -48,13 +48,18 @@ export function stageWideArn(resourceArn: string): string {
   return `${parts.slice(0, 5).join(':')}:${apiId}/${stage}/*`;
 }
 
-/** Flat-string context: `sub`, `jti`, `iss`, `scope` (space-separated) and `client_id`. */
+/**
+ * Flat-string context: `sub`, `jti`, `iss`, `scope` (space-separated), and the client as the
+ * token names it, `client_id` and/or `azp` (the revocation endpoint binds `/revoke` to it).
+ */
 export function tokenContext(token: VerifiedToken): AuthorizerContext {
   const context: AuthorizerContext = { iss: token.iss };
   if (token.jti !== undefined) context.jti = token.jti;
   if (token.sub !== undefined) context.sub = token.sub;
   const clientId = token.claims.client_id;
   if (typeof clientId === 'string') context.client_id = clientId;
+  const authorizedParty = token.claims.azp;
+  if (typeof authorizedParty === 'string') context.azp = authorizedParty;
   const scope = flattenScope(token.claims.scope ?? token.claims.scp);
   if (scope !== undefined) context.scope = scope;
   // A huge scope would push the answer past API Gateway's limit; leaving it out grants less,

@@ -61,6 +61,12 @@ describe('tokenContext', () => {
     for (const value of Object.values(context)) expect(typeof value).toBe('string');
   });
 
+  it('passes the client as client_id and azp, whichever the token carries', () => {
+    expect(tokenContext(verified({ client_id: 'web' }))).toMatchObject({ client_id: 'web' });
+    expect(tokenContext(verified({ azp: 'spa' }))).toMatchObject({ azp: 'spa' });
+    expect(tokenContext(verified({ azp: 7 })).azp).toBeUndefined();
+  });
+
   it('prefers scope, falls back to scp, and ignores a scope of mixed types', () => {
     expect(tokenContext(verified({ scope: 'x y', scp: 'z' })).scope).toBe('x y');
     expect(tokenContext(verified({ scp: 'z' })).scope).toBe('z');
