@@ -21,11 +21,13 @@
  * Concurrent lookups of the same keys share one store request, as do concurrent polls.
  *
  * Two clocks. Durations (how long ago the generation record was read, how long a "not revoked"
- * is kept, how long the store took) are measured on a monotonic clock, so that a wall clock set
- * back or ahead (an NTP correction) neither keeps an unconfirmed cache trusted nor discards a
- * confirmed one. Instants (a revocation's end, which is the token's `exp`) are wall-clock times.
+ * is kept, how long the store took) move by the larger of the wall clock's and a monotonic
+ * clock's advance, never backward: a wall clock set back (an NTP correction) does not keep an
+ * unconfirmed cache trusted, nor does a monotonic clock that stood still while the container was
+ * frozen. Instants (a revocation's end) are wall-clock times.
  */
 import { BoundedCache } from '../shared/bounded-cache';
+import { elapsedClock } from '../shared/elapsed-clock';
 import type { Change, Revocation, RevocationStore } from '../revocations/table';
 
 export type RevocationSource = 'cache' | 'store';
@@ -62,7 +64,8 @@ export interface RevocationCheckerOptions {
   /** Wall clock in milliseconds since the epoch, for instants such as a revocation's end. */
   readonly now?: () => number;
   /**
-   * Monotonic clock in milliseconds, for durations.
+   * Monotonic clock in milliseconds; durations move by the larger of its advance and the wall
+   * clock's.
    * @default `now` when `now` is given (a test or simulation that drives one virtual clock
    *   keeps every duration on it), else `performance.now`
    */
@@ -105,9 +108,13 @@ export class RevocationChecker {
     this.notRevokedTtlMs = options.notRevokedTtlSeconds * 1000;
     this.pollIntervalMs = options.generationPollSeconds * 1000;
     this.now = options.now ?? Date.now;
-    // Given only a wall clock, durations follow it too: a virtual clock that a test advances
-    // must not be paired with the real monotonic clock, which would barely move.
-    this.monotonicNow = options.monotonicNow ?? options.now ?? ((): number => performance.now());
+    // Durations believe whichever clock moved more (see elapsed-clock.ts). Given only a wall
+    // clock, durations follow it alone: a virtual clock that a test advances must not be paired
+    // with the real monotonic clock, which would barely move.
+    this.monotonicNow = elapsedClock(
+      this.now,
+      options.monotonicNow ?? options.now ?? ((): number => performance.now()),
+    );
     this.cache = new BoundedCache<CacheEntry>({
       maxEntries: options.maxEntries,
       maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
