@@ -303,7 +303,14 @@ function setAsideListScope(
   jwt: string,
 ): { payload: JsonObject; payloadB64: string; jwtWithoutScope: string } | undefined {
   const [headerB64, payloadB64, signatureB64, ...rest] = jwt.split('.');
-  if (rest.length > 0 || payloadB64 === undefined || !BASE64URL_PART.test(payloadB64)) {
+  // Only a well-formed three-part token: anything else stays the library's refusal.
+  if (
+    rest.length > 0 ||
+    headerB64 === undefined ||
+    payloadB64 === undefined ||
+    signatureB64 === undefined ||
+    ![headerB64, payloadB64, signatureB64].every((part) => BASE64URL_PART.test(part))
+  ) {
     return undefined;
   }
   let payload: Json;

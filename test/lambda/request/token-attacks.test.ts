@@ -342,6 +342,18 @@ describe('claims', () => {
     expect(await effectOf(built, good)).toBe('Allow');
   });
 
+  it('refuses a two-part token with a list scope as malformed, without fetching the JWKS', async () => {
+    const built = buildHandler(harness.env);
+    const [head, body] = signJwt(harness.key, goodClaims({ scope: ['orders:read'] })).split('.');
+    const fetches = harness.jwks.requests;
+
+    const answer = await effectOf(built, `${head}.${body}`);
+
+    expect(answer).toBe('Unauthorized');
+    expect(built.telemetry.last?.reason).toBe('MALFORMED_TOKEN');
+    expect(harness.jwks.requests).toBe(fetches);
+  });
+
   it.each([
     ['a JSON array', ['iss', ISSUER]],
     ['a JSON string', 'hello'],
