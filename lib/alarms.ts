@@ -1,15 +1,16 @@
 /**
  * The construct's alarms: the authorizer failing closed, DynamoDB throttling its reads, and
- * Lambda throttling the function. Each says in its description what users then see.
+ * Lambda throttling the function. Each says in its description what users then see, and each
+ * watches its own instance's metrics only.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME } from './function-environment';
+import { metricStoreThrottles, type IAuthorizerMetrics } from './metrics';
 
 export interface AuthorizerAlarms {
   readonly failClosed: cloudwatch.Alarm;
@@ -20,6 +21,7 @@ export interface AuthorizerAlarms {
 export function createAlarms(
   scope: Construct,
   options: {
+    readonly metrics: IAuthorizerMetrics;
     readonly function: lambda.IFunction;
     readonly table: dynamodb.ITableV2;
     readonly failClosedThreshold: number;
@@ -39,22 +41,13 @@ export function createAlarms(
     failClosed: alarm(
       'FailClosedAlarm',
       'The revocation authorizer failed closed (500): it could not reach DynamoDB or the issuer JWKS, so requests are being refused.',
-      new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: 'FailClosed',
-        dimensionsMap: { service: SERVICE_NAME },
-        statistic: 'Sum',
-        period: Duration.minutes(1),
-      }),
+      options.metrics.metricFailClosed({ period: Duration.minutes(1) }),
       options.failClosedThreshold,
     ),
     storeThrottle: alarm(
       'StoreThrottleAlarm',
       'DynamoDB throttled the revocation authorizer: lookups that stay throttled fail closed.',
-      options.table.metricThrottledRequestsForOperations({
-        operations: [dynamodb.Operation.GET_ITEM, dynamodb.Operation.BATCH_GET_ITEM],
-        period: Duration.minutes(1),
-      }),
+      metricStoreThrottles(options.table, { period: Duration.minutes(1) }),
     ),
     functionThrottle: alarm(
       'FunctionThrottleAlarm',

@@ -45,6 +45,7 @@ export class DemoStack extends Stack {
       replicaRegions: props.replicaRegions,
       audienceClaim: props.audienceClaim,
       revocationEndpoint: true,
+      dashboard: true,
     });
 
     const helloLogs = new logs.LogGroup(this, 'HelloLogs', {

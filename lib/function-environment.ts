@@ -9,11 +9,17 @@ import type { RevocationAuthorizerProps, TrustedIssuer } from './revocation-auth
 /** Powertools' names for the service and the metric namespace. */
 export const METRICS_NAMESPACE = 'JwtRevocationAuthorizer';
 export const SERVICE_NAME = 'jwt-revocation-authorizer';
+/**
+ * The variable naming this construct instance; the telemetry publishes it as the `instance`
+ * metric dimension, beside Powertools' `service`.
+ */
+export const METRICS_INSTANCE_ENV = ENV.metricsInstance;
 
 export function functionEnvironment(
   props: RevocationAuthorizerProps,
   tableName: string,
   windows: { poll: Duration; notRevokedTtl: Duration; storeTimeout: Duration },
+  metricsInstance: string,
 ): Record<string, string> {
   const setting = (name: keyof typeof INTEGER_SETTINGS, value: number): Record<string, string> => ({
     [INTEGER_SETTINGS[name].env]: String(value),
@@ -26,6 +32,7 @@ export function functionEnvironment(
     ...setting('storeTimeoutMs', windows.storeTimeout.toMilliseconds()),
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    [METRICS_INSTANCE_ENV]: metricsInstance,
     NODE_OPTIONS: '--enable-source-maps',
     ...(props.jtiClaim ? { [ENV.jtiClaim]: props.jtiClaim } : {}),
     ...(props.allowTokensWithoutJti ? { [ENV.allowTokensWithoutJti]: 'true' } : {}),

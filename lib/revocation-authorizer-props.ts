@@ -9,6 +9,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { INTEGER_SETTINGS as INT } from '../lambda/shared/settings';
+import { functionTuningProblems, type FunctionTuning } from './function-tuning';
 
 /** One trusted token issuer. */
 export interface TrustedIssuer {
@@ -123,10 +124,52 @@ export interface RevocationAuthorizerProps {
    */
   readonly timeout?: Duration;
   /**
-   * Retention of the function's logs.
+   * Retention of the functions' logs.
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the functions' log groups when they leave the stack.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Further options for the authorizer function (not the revocation endpoint's), e.g.
+   * `reservedConcurrentExecutions`, `tracing: lambda.Tracing.ACTIVE`, `vpc` with `vpcSubnets`
+   * and `securityGroups`, `layers`, `functionName`.
+   *
+   * Precedence: these are applied over the construct's own defaults (so a `description` here
+   * wins), but the construct always wins for what safety and its wiring need: runtime,
+   * architecture, entry, handler and bundling are not options here; `role`, `initialPolicy`,
+   * `environment`, `memorySize`, `timeout`, `logGroup`, `logRetention*`, `logRemovalPolicy`
+   * and `currentVersionOptions` are refused by the type and by the props validation (use the
+   * props of the same name; see `CONSTRUCT_OWNED_OPTIONS`). With a `vpc`, the construct adds
+   * the network-interface permissions Lambda needs to its role; the function must then reach
+   * DynamoDB (a gateway endpoint) and the issuers' JWKS (HTTPS egress).
+   * @default none
+   */
+  readonly functionProps?: FunctionTuning;
+  /**
+   * Provisioned concurrency of the authorizer function: the construct publishes a version,
+   * points the alias `live` at it with this many provisioned environments, and every
+   * authorizer it makes invokes that alias (see `alias`). Billed while deployed, used or not.
+   * Less than `functionProps.reservedConcurrentExecutions` when both are set.
+   * @default none: no alias, the authorizers invoke the function
+   */
+  readonly provisionedConcurrency?: number;
+  /**
+   * The `instance` dimension of the function's metrics (`METRICS_INSTANCE`), which the alarms,
+   * the dashboard and the `metric*` methods read: two instances in one account never share a
+   * metric. Printable ASCII, at most 255 characters.
+   * @default the stack name and the construct's path in it, e.g. `Orders/Revocation`
+   */
+  readonly metricsInstance?: string;
+  /**
+   * A CloudWatch dashboard for this instance: decisions by kind, cache hit ratio, store latency
+   * (p50, p99), fail-closed answers against their alarm, DynamoDB and Lambda throttles.
+   * @default false
+   */
+  readonly dashboard?: boolean;
   /**
    * Fail-closed answers (500s) in one minute that raise the alarm.
    * @default 5
@@ -235,6 +278,15 @@ export function validateProps(props: RevocationAuthorizerProps, stackRegion?: st
   }
   if (props.failClosedAlarmThreshold !== undefined && !(props.failClosedAlarmThreshold >= 1)) {
     problems.push('failClosedAlarmThreshold: must be at least 1');
+  }
+  problems.push(...functionTuningProblems(props.functionProps, props.provisionedConcurrency));
+  const instance = props.metricsInstance;
+  if (
+    instance !== undefined &&
+    !Token.isUnresolved(instance) &&
+    !(/^[\x20-\x7e]{1,255}$/.test(instance) && /\S/.test(instance))
+  ) {
+    problems.push('metricsInstance: must be 1 to 255 printable ASCII characters, not only spaces');
   }
   if (props.table && (props.encryptionKey || props.replicaRegions?.length)) {
     problems.push(

@@ -1,8 +1,9 @@
 /**
  * The reusable construct: a revocation table, the authorizer function, least-privilege grants,
- * ready-to-attach authorizers for REST and HTTP APIs, and alarms. Safe by default: API
- * Gateway's authorizer result cache is off (CDK's own default of 300 s would keep revoked tokens
- * working for five minutes), the table is retained and protected from deletion.
+ * ready-to-attach authorizers for REST and HTTP APIs, alarms, metrics of its own instance and an
+ * optional dashboard. Safe by default: API Gateway's authorizer result cache is off (CDK's own
+ * default of 300 s would keep revoked tokens working for five minutes), the table is retained
+ * and protected from deletion.
  */
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -26,7 +27,10 @@ import {
 import { INTEGER_SETTINGS } from '../lambda/shared/settings';
 import { createAlarms } from './alarms';
 import { FUNCTION_BUNDLING } from './bundling';
+import { createDashboard } from './dashboard';
 import { functionEnvironment } from './function-environment';
+import { vpcAccessStatement } from './function-tuning';
+import { AuthorizerMetrics, defaultMetricsInstance, type IAuthorizerMetrics } from './metrics';
 import { validateProps, type RevocationAuthorizerProps } from './revocation-authorizer-props';
 
 export {
@@ -34,6 +38,8 @@ export {
   type RevocationAuthorizerProps,
   type TrustedIssuer,
 } from './revocation-authorizer-props';
+export type { FunctionTuning } from './function-tuning';
+export { AUTHORIZER_METRICS, type IAuthorizerMetrics } from './metrics';
 
 /** The table module's key type, in CDK's words. */
 const ATTRIBUTE_TYPES = {
@@ -45,11 +51,20 @@ const ATTRIBUTE_TYPES = {
 const AUTHORIZER_ENTRY = path.join(__dirname, '..', 'lambda', 'handlers', 'authorizer.ts');
 const ENDPOINT_ENTRY = path.join(__dirname, '..', 'lambda', 'handlers', 'revoke.ts');
 
-export class RevocationAuthorizer extends Construct {
+export class RevocationAuthorizer extends Construct implements IAuthorizerMetrics {
   /** The revocation table (created, or the one passed in). */
   readonly table: dynamodb.ITableV2;
-  /** The authorizer function, behind every authorizer made here. */
+  /** The authorizer function, behind every authorizer made here (through `alias` if any). */
   readonly function: nodejs.NodejsFunction;
+  /**
+   * With `provisionedConcurrency`: the alias `live` with the provisioned environments, which
+   * every authorizer made here invokes instead of the function.
+   */
+  readonly alias: lambda.Alias | undefined;
+  /** The `instance` dimension of this construct's metrics (`metricsInstance`). */
+  readonly metricsInstance: string;
+  /** With `dashboard: true`: this instance's CloudWatch dashboard. */
+  readonly dashboard: cloudwatch.Dashboard | undefined;
   /** The revocation endpoint's function, with `revocationEndpoint: true`. */
   readonly revokeFunction: nodejs.NodejsFunction | undefined;
   /** API Gateway's authorizer cache TTL applied to every authorizer made here. */
@@ -70,6 +85,7 @@ export class RevocationAuthorizer extends Construct {
 
   private readonly props: RevocationAuthorizerProps;
   private readonly environment: Record<string, string>;
+  private readonly metrics: AuthorizerMetrics;
   private readonly made = new Map<string, unknown>();
 
   constructor(scope: Construct, id: string, props: RevocationAuthorizerProps) {
@@ -88,18 +104,29 @@ export class RevocationAuthorizer extends Construct {
     );
 
     this.table = props.table ?? this.createTable(props);
-    this.environment = functionEnvironment(props, this.table.tableName, {
-      poll,
-      notRevokedTtl,
-      storeTimeout: props.storeTimeout ?? Duration.millis(INTEGER_SETTINGS.storeTimeoutMs.default),
-    });
+    this.metricsInstance = props.metricsInstance ?? defaultMetricsInstance(this);
+    const storeTimeout =
+      props.storeTimeout ?? Duration.millis(INTEGER_SETTINGS.storeTimeoutMs.default);
+    this.environment = functionEnvironment(
+      props,
+      this.table.tableName,
+      { poll, notRevokedTtl, storeTimeout },
+      this.metricsInstance,
+    );
+    this.metrics = new AuthorizerMetrics(this.environment);
     // Each function gets exactly the operations the table module declares for its side.
     this.function = this.createFunction('Function', AUTHORIZER_ENTRY, 'reader');
     this.revokeFunction = props.revocationEndpoint
       ? this.createFunction('RevokeFunction', ENDPOINT_ENTRY, 'revoker')
       : undefined;
+    this.alias = props.provisionedConcurrency
+      ? this.function.addAlias('live', {
+          provisionedConcurrentExecutions: props.provisionedConcurrency,
+        })
+      : undefined;
 
     const alarms = createAlarms(this, {
+      metrics: this,
       function: this.function,
       table: this.table,
       failClosedThreshold: props.failClosedAlarmThreshold ?? 5,
@@ -108,6 +135,26 @@ export class RevocationAuthorizer extends Construct {
     this.failClosedAlarm = alarms.failClosed;
     this.storeThrottleAlarm = alarms.storeThrottle;
     this.functionThrottleAlarm = alarms.functionThrottle;
+    this.dashboard = props.dashboard
+      ? createDashboard(this, 'Dashboard', {
+          instance: this.metricsInstance,
+          metrics: this,
+          function: this.function,
+          table: this.table,
+          failClosedAlarm: this.failClosedAlarm,
+        })
+      : undefined;
+  }
+
+  /**
+   * Lets `grantee` (your own service's role) revoke through `RevocationClient`: exactly the
+   * operations the table module declares for the revoking side (GetItem, PutItem, UpdateItem on
+   * the table), and encryption with the table's key when it has a customer-managed one. Removing
+   * a revocation also needs DeleteItem (docs/permissions.md).
+   */
+  grantRevoke(grantee: iam.IGrantable): iam.Grant {
+    this.table.encryptionKey?.grantEncryptDecrypt(grantee);
+    return this.table.grant(grantee, ...iamActions('revoker'));
   }
 
   /** A TOKEN authorizer for a REST API (Authorization header). Made on first use. */
@@ -136,7 +183,7 @@ export class RevocationAuthorizer extends Construct {
   /** A further TOKEN authorizer, for another REST API (an authorizer belongs to one API). */
   newRestTokenAuthorizer(id: string): apigateway.TokenAuthorizer {
     return new apigateway.TokenAuthorizer(this, id, {
-      handler: this.function,
+      handler: this.invoked,
       identitySource: apigateway.IdentitySource.header('Authorization'),
       resultsCacheTtl: this.authorizerCacheTtl,
     });
@@ -145,7 +192,7 @@ export class RevocationAuthorizer extends Construct {
   /** A further REQUEST authorizer, for another REST API. */
   newRestRequestAuthorizer(id: string): apigateway.RequestAuthorizer {
     return new apigateway.RequestAuthorizer(this, id, {
-      handler: this.function,
+      handler: this.invoked,
       identitySources: [apigateway.IdentitySource.header('Authorization')],
       resultsCacheTtl: this.authorizerCacheTtl,
     });
@@ -153,7 +200,7 @@ export class RevocationAuthorizer extends Construct {
 
   /** A further simple-response authorizer, for another HTTP API. */
   newHttpAuthorizer(id: string): apigwv2Authorizers.HttpLambdaAuthorizer {
-    return new apigwv2Authorizers.HttpLambdaAuthorizer(id, this.function, {
+    return new apigwv2Authorizers.HttpLambdaAuthorizer(id, this.invoked, {
       identitySource: ['$request.header.Authorization'],
       resultsCacheTtl: this.authorizerCacheTtl,
       responseTypes: [apigwv2Authorizers.HttpLambdaResponseType.SIMPLE],
@@ -162,11 +209,48 @@ export class RevocationAuthorizer extends Construct {
 
   /** A further IAM-response authorizer, for another HTTP API. */
   newHttpIamAuthorizer(id: string): apigwv2Authorizers.HttpLambdaAuthorizer {
-    return new apigwv2Authorizers.HttpLambdaAuthorizer(id, this.function, {
+    return new apigwv2Authorizers.HttpLambdaAuthorizer(id, this.invoked, {
       identitySource: ['$request.header.Authorization'],
       resultsCacheTtl: this.authorizerCacheTtl,
       responseTypes: [apigwv2Authorizers.HttpLambdaResponseType.IAM],
     });
+  }
+
+  /** What API Gateway invokes: the alias with provisioned concurrency, else the function. */
+  private get invoked(): lambda.IFunction {
+    return this.alias ?? this.function;
+  }
+
+  metricAllow(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricAllow(props);
+  }
+
+  metricDeny(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricDeny(props);
+  }
+
+  metricUnauthorized(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricUnauthorized(props);
+  }
+
+  metricFailClosed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricFailClosed(props);
+  }
+
+  metricCacheHit(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricCacheHit(props);
+  }
+
+  metricCacheMiss(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricCacheMiss(props);
+  }
+
+  metricStoreLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricStoreLatency(props);
+  }
+
+  metricCacheHitRatio(props?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
+    return this.metrics.metricCacheHitRatio(props);
   }
 
   private once<T>(id: string, make: (id: string) => T): T {
@@ -237,7 +321,7 @@ export class RevocationAuthorizer extends Construct {
   private createFunction(id: string, entry: string, side: TableSide): nodejs.NodejsFunction {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: this.props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: this.props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
     // An explicit role: write to its own log group, read the table, nothing else.
     const role = new iam.Role(this, `${id}Role`, {
@@ -251,6 +335,12 @@ export class RevocationAuthorizer extends Construct {
       }),
     );
     const fn = new nodejs.NodejsFunction(this, id, {
+      description:
+        entry === AUTHORIZER_ENTRY
+          ? 'JWT revocation authorizer for API Gateway'
+          : 'JWT revocation endpoint (POST /revoke, POST /revoke-all)',
+      // Tuning goes over the defaults above and under everything below (functionProps' TSDoc).
+      ...(side === 'reader' ? this.props.functionProps : undefined),
       entry,
       handler: 'handler',
       runtime: this.props.runtime ?? lambda.Runtime.NODEJS_22_X,
@@ -259,10 +349,6 @@ export class RevocationAuthorizer extends Construct {
       timeout: this.props.timeout ?? Duration.seconds(5),
       role,
       logGroup,
-      description:
-        entry === AUTHORIZER_ENTRY
-          ? 'JWT revocation authorizer for API Gateway'
-          : 'JWT revocation endpoint (POST /revoke, POST /revoke-all)',
       environment: this.environment,
       bundling: {
         forceDockerBundling: false,
@@ -277,6 +363,7 @@ export class RevocationAuthorizer extends Construct {
         banner: FUNCTION_BUNDLING.banner,
       },
     });
+    if (fn.isBoundToVpc) role.addToPolicy(vpcAccessStatement());
     this.table.grant(fn, ...iamActions(side));
     if (side === 'reader') this.table.encryptionKey?.grantDecrypt(fn);
     else this.table.encryptionKey?.grantEncryptDecrypt(fn);

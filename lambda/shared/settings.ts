@@ -57,4 +57,6 @@ export const ENV = {
   revocationTableName: 'REVOCATION_TABLE_NAME',
   httpApiResponseMode: 'HTTP_API_RESPONSE_MODE',
   dynamoDbEndpoint: 'AWS_ENDPOINT_URL_DYNAMODB',
+  /** The `instance` dimension of every metric (set by the construct, one per deployment). */
+  metricsInstance: 'METRICS_INSTANCE',
 } as const;

@@ -3,6 +3,7 @@
  * metrics in Embedded Metric Format, through Powertools for AWS Lambda. A whole token is never
  * logged; its `jti`, `iss` and `sub` are.
  */
+import { ENV } from './settings';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
@@ -80,12 +81,7 @@ export class PowertoolsTelemetry implements Telemetry {
 
   constructor(options: PowertoolsTelemetryOptions = {}) {
     this.logger = options.logger ?? new Logger({ serviceName: 'jwt-revocation-authorizer' });
-    this.metrics =
-      options.metrics ??
-      new Metrics({
-        namespace: 'JwtRevocationAuthorizer',
-        serviceName: 'jwt-revocation-authorizer',
-      });
+    this.metrics = options.metrics ?? createMetrics();
     this.flushMs = (options.flushSeconds ?? 10) * 1000;
     this.metricsOn = metricsEnabled();
     this.now = options.now ?? Date.now;
@@ -147,6 +143,20 @@ export class PowertoolsTelemetry implements Telemetry {
   private count(name: string): void {
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
   }
+}
+
+/**
+ * The deployed metrics: Powertools' own variables name the namespace and the `service`
+ * dimension, and `METRICS_INSTANCE` adds an `instance` dimension, so that two deployments in one
+ * account never share a metric (the construct sets all three, and its alarms read the same).
+ */
+export function createMetrics(env: NodeJS.ProcessEnv = process.env): Metrics {
+  const instance = env[ENV.metricsInstance];
+  return new Metrics({
+    namespace: env.POWERTOOLS_METRICS_NAMESPACE || 'JwtRevocationAuthorizer',
+    serviceName: env.POWERTOOLS_SERVICE_NAME || 'jwt-revocation-authorizer',
+    ...(instance ? { defaultDimensions: { instance } } : {}),
+  });
 }
 
 /** Powertools' own rule: POWERTOOLS_METRICS_DISABLED, else POWERTOOLS_DEV, turns metrics off. */

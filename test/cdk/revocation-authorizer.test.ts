@@ -418,7 +418,7 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'JwtRevocationAuthorizer',
       MetricName: 'FailClosed',
-      Dimensions: [{ Name: 'service', Value: 'jwt-revocation-authorizer' }],
+      Dimensions: Match.arrayWith([{ Name: 'service', Value: 'jwt-revocation-authorizer' }]),
       Statistic: 'Sum',
       Period: 60,
       Threshold: 3,

@@ -4,7 +4,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { PowertoolsTelemetry } from '../../../lambda/shared/telemetry';
+import { createMetrics, PowertoolsTelemetry } from '../../../lambda/shared/telemetry';
 
 function captureOutput(work: () => void): Record<string, unknown>[] {
   const lines: string[] = [];
@@ -168,4 +168,66 @@ describe('PowertoolsTelemetry', () => {
     ]);
     expect(failed.find((document) => '_aws' in document)).toMatchObject({ FailClosed: 1 });
   });
+
+  it('publishes under the namespace, service and instance its environment names', () => {
+    const documents = (env: NodeJS.ProcessEnv): Record<string, unknown>[] => {
+      const subject = withMetricsOn(
+        () =>
+          new PowertoolsTelemetry({
+            logger: new Logger({ logLevel: 'SILENT' }),
+            metrics: createMetrics(env),
+            flushSeconds: 0,
+          }),
+      );
+      return captureOutput(() => subject.record(allow)).filter((document) => '_aws' in document);
+    };
+
+    const deployed = documents({
+      POWERTOOLS_METRICS_NAMESPACE: 'Orders',
+      POWERTOOLS_SERVICE_NAME: 'orders-authorizer',
+      METRICS_INSTANCE: 'OrdersStack/Revocation',
+    });
+    const bare = documents({});
+
+    expect(deployed).toEqual([
+      expect.objectContaining({
+        _aws: expect.objectContaining({
+          CloudWatchMetrics: [
+            expect.objectContaining({
+              Namespace: 'Orders',
+              Dimensions: [['service', 'instance']],
+            }),
+          ],
+        }) as unknown,
+        service: 'orders-authorizer',
+        instance: 'OrdersStack/Revocation',
+        Allow: 1,
+      }),
+    ]);
+    expect(bare).toEqual([
+      expect.objectContaining({
+        _aws: expect.objectContaining({
+          CloudWatchMetrics: [
+            expect.objectContaining({
+              Namespace: 'JwtRevocationAuthorizer',
+              Dimensions: [['service']],
+            }),
+          ],
+        }) as unknown,
+        service: 'jwt-revocation-authorizer',
+      }),
+    ]);
+    expect(bare[0]).not.toHaveProperty('instance');
+  });
 });
+
+function withMetricsOn<T>(make: () => T): T {
+  const previous = process.env.POWERTOOLS_METRICS_DISABLED;
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  try {
+    return make();
+  } finally {
+    if (previous === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+    else process.env.POWERTOOLS_METRICS_DISABLED = previous;
+  }
+}
