@@ -9,6 +9,8 @@ export default tseslint.config(
       'cdk.out/',
       '.local/',
       'coverage/',
+      '.stryker-tmp/',
+      'reports/',
       '**/*.js',
       '**/*.mjs',
       '**/*.cjs',
