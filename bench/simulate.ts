@@ -1,5 +1,5 @@
 /**
- * `npm run simulate [-- --quick] [-- --json] [-- --store dynalite]`: the propagation simulation
+ * `npm run simulate [-- --quick] [-- --json] [-- --store dynamodb-local]`: the propagation simulation
  * (see propagation-sim.ts) at the size the project's figures quote, printed as a table.
  */
 import { parseArgs } from 'node:util';
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const options = values.quick ? QUICK : FULL;
   let dynamo: EmbeddedDynamoDb | undefined;
   let client: DynamoDBClient | undefined;
-  if (values.store === 'dynalite') {
+  if (values.store === 'dynamodb-local') {
     dynamo = await EmbeddedDynamoDb.start();
     client = new DynamoDBClient({
       region: 'us-east-1',
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
   } else if (values.store !== undefined && values.store !== 'memory') {
-    throw new Error('--store is memory (default) or dynalite');
+    throw new Error('--store is memory (default) or dynamodb-local');
   }
   const dynamoDb = client;
   try {

@@ -1,27 +1,22 @@
 /**
- * The embedded DynamoDB of local mode: dynalite (DynamoDB's API over LevelDB, pure npm) on
- * loopback. With a data folder, what it stores survives restarts; without one it keeps
- * everything in memory. It can be stopped and started again on the same port, as a store
- * outage would look to the authorizer.
+ * The embedded DynamoDB of local mode: AWS's DynamoDB Local (`dynamodb-local.ts`) on loopback.
+ * With a data folder, what it stores survives restarts; without one it keeps everything in
+ * memory. It can be stopped and started again on the same port, as a store outage would look to
+ * the authorizer.
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-
-// dynalite ships no types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+import { DynamoDbLocal } from './dynamodb-local';
 
 export interface EmbeddedDynamoDbOptions {
-  /** Folder for the LevelDB files; `undefined` keeps everything in memory. */
+  /** Folder for the database file; `undefined` keeps everything in memory. */
   readonly dataDir?: string;
   /** Port on 127.0.0.1; 0 picks a free one. */
   readonly port?: number;
 }
 
 export class EmbeddedDynamoDb {
-  private server: Server | undefined;
+  private store: DynamoDbLocal | undefined;
   private port: number;
 
   private constructor(
@@ -34,7 +29,8 @@ export class EmbeddedDynamoDb {
   static async start(options: EmbeddedDynamoDbOptions = {}): Promise<EmbeddedDynamoDb> {
     let dbPath: string | undefined;
     if (options.dataDir !== undefined) {
-      dbPath = join(options.dataDir, 'dynamodb');
+      // Earlier versions kept a dynalite database in `dynamodb/`; it is left as it is.
+      dbPath = join(options.dataDir, 'dynamodb-local');
       assertWritable(options.dataDir);
       mkdirSync(dbPath, { recursive: true });
     }
@@ -48,38 +44,22 @@ export class EmbeddedDynamoDb {
   }
 
   get running(): boolean {
-    return this.server !== undefined;
+    return this.store !== undefined;
   }
 
   /** Starts serving again (on the same port after a `pause`). */
   async resume(): Promise<void> {
-    if (this.server) return;
-    const server = dynalite({
-      path: this.dbPath,
-      createTableMs: 0,
-      deleteTableMs: 0,
-      updateTableMs: 0,
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
+    if (this.store) return;
+    this.store = await DynamoDbLocal.start({ dbPath: this.dbPath, port: this.port });
+    this.port = this.store.port;
   }
 
-  /** Stops serving and closes the database, flushing it to disk; `resume` brings it back. */
+  /** Stops serving (the database file, if any, stays); `resume` brings it back. */
   async pause(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections?.();
-    await new Promise<void>((resolve, reject) =>
-      server.close((error?: Error) => (error ? reject(error) : resolve())),
-    );
+    const store = this.store;
+    if (!store) return;
+    this.store = undefined;
+    await store.stop();
   }
 
   async stop(): Promise<void> {

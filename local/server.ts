@@ -1,6 +1,6 @@
 /**
  * Local mode: the whole system in one process, on loopback, with no AWS account and no Docker.
- * - an embedded DynamoDB (dynalite), or the one `AWS_ENDPOINT_URL_DYNAMODB` names;
+ * - an embedded DynamoDB (DynamoDB Local), or the one `AWS_ENDPOINT_URL_DYNAMODB` names;
  * - a dev issuer (signing key kept in the data folder, JWKS served here), unless `JWT_ISSUER`
  *   or `JWT_ISSUERS` names a real one;
  * - a local API Gateway on `PORT` with a demo route `GET /hello` behind the real authorizer.

@@ -14,8 +14,8 @@ const CONCURRENCY = 32;
 async function run(context: BenchContext): Promise<Row[]> {
   const { deployed, settings, env, tableName, client, operations } = context;
   const [key] = context.keys;
-  // dynalite answers one request at a time: under this load its queue, not the authorizer,
-  // sets the latency, so the store deadline is raised here to measure rather than fail closed.
+  // Under this load on 2 cores the local DynamoDB's queue, not the authorizer, sets the latency,
+  // so the store deadline is raised here to measure rather than fail closed.
   const handler = productionHandler(
     deployed,
     { ...env, STORE_TIMEOUT_MS: '10000', STORE_CONNECT_TIMEOUT_MS: '5000' },

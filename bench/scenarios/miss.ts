@@ -1,5 +1,5 @@
 /**
- * Miss: a full call whose jti is not cached, against dynalite on loopback. A known token (one
+ * Miss: a full call whose jti is not cached, against DynamoDB Local on loopback. A known token (one
  * read) vs a bare GetItem of the same key, and a new token (a signature check, then the read)
  * vs a bare verify() followed by that bare GetItem.
  */
@@ -67,7 +67,7 @@ async function run(context: BenchContext): Promise<Row[]> {
   }
   return [
     pairedRow(
-      'miss, known token (jti not cached; dynalite on loopback): handler vs bare GetItem',
+      'miss, known token (jti not cached; DynamoDB Local on loopback): handler vs bare GetItem',
       'us/call',
       rounds.known ?? [],
       rounds.getItem ?? [],

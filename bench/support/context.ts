@@ -1,6 +1,6 @@
 /**
  * What every scenario of the benchmark is given: its settings, the authorizer as deployed, and
- * the loopback services the driver started (JWKS, dynalite with the revocation table).
+ * the loopback services the driver started (JWKS, DynamoDB Local with the revocation table).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Deployed } from './deployed';

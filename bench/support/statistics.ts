@@ -66,7 +66,7 @@ export interface CompareSettings {
  * rounds and each task gets a slice of every round (in a rotating order): drift on a shared
  * machine (another process, a slower minute) then hits every task alike instead of whichever
  * ran during it, and round `i` of two tasks is a pair for {@link pairedRow}. The first round
- * warms everything up (JIT, sockets, dynalite) and does not count.
+ * warms everything up (JIT, sockets, DynamoDB Local) and does not count.
  */
 export async function compare(
   settings: CompareSettings,

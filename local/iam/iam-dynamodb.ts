@@ -1,7 +1,7 @@
 /**
- * A DynamoDB endpoint that enforces IAM, for tests. dynalite and DynamoDB Local accept any
+ * A DynamoDB endpoint that enforces IAM, for tests. DynamoDB Local (like dynalite) accepts any
  * credentials for any operation, so a missing grant in the construct passed every test. This
- * loopback proxy sits in front of one of them: it identifies the caller by the access key id
+ * loopback proxy sits in front of it: it identifies the caller by the access key id
  * of its SigV4 `Authorization` header, works out the (action, resource) pairs the request needs
  * (`dynamodb-actions.ts`), asks an IAM policy engine about each one against the caller's
  * identity policies, and either answers exactly as DynamoDB answers a denied request or forwards
@@ -46,7 +46,7 @@ export const UPSTREAM_ACCESS_KEY_ID = 'local';
 const MAX_DENIALS_KEPT = 1000;
 
 export interface IamDynamoDbOptions {
-  /** The real DynamoDB-compatible server, e.g. dynalite's `http://127.0.0.1:<port>`. */
+  /** The real DynamoDB-compatible server, e.g. DynamoDB Local's `http://127.0.0.1:<port>`. */
   readonly upstream: string;
   /** @default 'us-east-1' */
   readonly region?: string;

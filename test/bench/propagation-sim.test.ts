@@ -1,5 +1,5 @@
 /**
- * The propagation simulation, small enough for the test run, against dynalite (the real
+ * The propagation simulation, small enough for the test run, against DynamoDB Local (the real
  * DynamoDB store and writer) and against the in-memory model: the two must agree exactly, and
  * the figures must hold: no Allow of a revoked token later than one poll interval, reads within
  * the stated budget, and the baselines as they are.
@@ -19,7 +19,7 @@ const SMALL: SimulationOptions = {
 };
 
 let dynamo: LocalDynamoDb;
-let onDynalite: StrategyResult[];
+let onDynamoDb: StrategyResult[];
 let inMemory: StrategyResult[];
 
 beforeAll(async () => {
@@ -33,7 +33,7 @@ beforeAll(async () => {
     return client;
   };
   try {
-    onDynalite = await simulate({ ...SMALL, dynamoDb: { admin, clientFor } });
+    onDynamoDb = await simulate({ ...SMALL, dynamoDb: { admin, clientFor } });
   } finally {
     for (const client of clients) client.destroy();
   }
@@ -46,12 +46,12 @@ afterAll(async () => {
 const comparable = ({ wallSeconds: _wall, ...rest }: StrategyResult) => rest;
 
 describe('propagation simulation', () => {
-  it('gives the same figures on dynalite and on the in-memory model', () => {
-    expect(inMemory.map(comparable)).toEqual(onDynalite.map(comparable));
+  it('gives the same figures on DynamoDB Local and on the in-memory model', () => {
+    expect(inMemory.map(comparable)).toEqual(onDynamoDb.map(comparable));
   });
 
   it('never allows a revoked token later than one poll interval with the generation record', () => {
-    const [ours] = onDynalite;
+    const [ours] = onDynamoDb;
 
     expect(ours?.strategy).toBe('generation record, poll 1 s');
     expect(ours?.allowsAfterBound).toBe(0);
@@ -60,7 +60,7 @@ describe('propagation simulation', () => {
   });
 
   it('reads at most once per container per poll interval, once per first sight, once per container per revocation', () => {
-    const [ours] = onDynalite;
+    const [ours] = onDynamoDb;
     if (!ours) throw new Error('no result');
     const budget =
       ours.pollIntervals + ours.firstSights + SMALL.containers * (1 + ours.revocations);
@@ -70,7 +70,7 @@ describe('propagation simulation', () => {
   });
 
   it('shows the baselines: no delay but a read per request, or a long window', () => {
-    const [ours, everyRequest, fixedTtl] = onDynalite;
+    const [ours, everyRequest, fixedTtl] = onDynamoDb;
     if (!ours || !everyRequest || !fixedTtl) throw new Error('missing results');
 
     expect(everyRequest.allowsOfRevoked).toBe(0);

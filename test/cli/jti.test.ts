@@ -1,5 +1,5 @@
 /**
- * The `jti` CLI against dynalite: every command, its JSON output, its exit codes and errors. It
+ * The `jti` CLI against DynamoDB Local: every command, its JSON output, its exit codes and errors. It
  * runs as an operator granted exactly the actions docs/permissions.md lists
  * (`TABLE_OPERATIONS.operator`), through the IAM-enforcing endpoint.
  */

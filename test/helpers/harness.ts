@@ -1,6 +1,6 @@
 /**
  * Builds the real authorizer (production dependencies: aws-jwt-verify, the DynamoDB store, the
- * cache) against a dynalite server and a JWKS server on loopback, both started here. The
+ * cache) against DynamoDB Local and a JWKS server on loopback, both started here. The
  * authorizer reaches the table through the IAM-enforcing endpoint as its synthesized role: its
  * settings carry the role's credentials, as Lambda hands a function its role's credentials.
  */
@@ -41,7 +41,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-/** Starts dynalite and a JWKS server; returns what a test needs to build handlers. */
+/** Reaches DynamoDB Local and starts a JWKS server; returns what a test needs to build handlers. */
 export async function startHarness(): Promise<Harness> {
   const dynamo = await LocalDynamoDb.start();
   const client = dynamo.client();

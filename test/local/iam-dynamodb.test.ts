@@ -1,7 +1,6 @@
 /**
- * The IAM-enforcing DynamoDB endpoint on real sockets: dynalite (or DynamoDB Local with
- * DDB_BACKEND=dynamodb-local) behind `IamDynamoDb`, called with the AWS SDK. Denials are checked
- * as the SDK reports them and at the upstream, which must never see a denied request.
+ * The IAM-enforcing DynamoDB endpoint on real sockets: DynamoDB Local behind `IamDynamoDb`,
+ * called with the AWS SDK. Denials are checked as the SDK reports them and at the upstream, which must never see a denied request.
  */
 import {
   BatchGetItemCommand,
@@ -21,7 +20,7 @@ import {
 import { TABLE_ACTIONS } from '../../local/iam/dynamodb-actions';
 import { IamSimulateEvaluator, type PolicyDocument } from '../../local/iam/policy-evaluator';
 import { synthesizeRolePolicies } from '../../local/iam/role-policies';
-import { createRevocationTable, DDB_BACKEND, LocalDynamoDb, putItem } from '../helpers/dynamodb';
+import { createRevocationTable, LocalDynamoDb, putItem } from '../helpers/dynamodb';
 
 const ACCOUNT = '123456789012';
 const tableArn = (name: string): string => `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${name}`;
@@ -213,7 +212,6 @@ describe('IamDynamoDb', () => {
 
     const error = await failure(putOnly.send(transaction));
     const beforeAllowed = dynamodb.count('TransactWriteItems');
-    // Forwarded: dynalite has no transactions (UnknownOperationException), DynamoDB Local runs it.
     const outcome = await writer.send(transaction).then(
       () => 'written',
       (upstreamError: Error) => upstreamError.name,
@@ -223,7 +221,7 @@ describe('IamDynamoDb', () => {
     expect(error.message).toContain('perform: dynamodb:UpdateItem on resource');
     expect(beforeAllowed).toBe(before);
     expect(dynamodb.count('TransactWriteItems')).toBe(before + 1);
-    expect(outcome).toBe(DDB_BACKEND === 'dynalite' ? 'UnknownOperationException' : 'written');
+    expect(outcome).toBe('written');
   });
 
   it('refuses unknown credentials with UnrecognizedClientException', async () => {

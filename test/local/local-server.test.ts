@@ -1,5 +1,5 @@
 /**
- * Local mode end to end over real HTTP: the server `npm start` runs (embedded dynalite, dev
+ * Local mode end to end over real HTTP: the server `npm start` runs (embedded DynamoDB Local, dev
  * issuer, local gateway, real authorizer), tokens minted and revoked with the `jti` CLI.
  */
 import { writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Creates the revocation table on a local DynamoDB (dynalite or DynamoDB Local) when it is
+ * Creates the revocation table on a local DynamoDB (DynamoDB Local) when it is
  * missing, with the key schema the CDK construct deploys (both read it from `layout.ts`).
  * Local mode and the tests only: in AWS the construct creates the table.
  */
@@ -40,7 +40,7 @@ export async function ensureRevocationTable(
       }),
     );
   } catch {
-    // dynalite does not implement TTL; expiry is checked by the authorizer anyway.
+    // A local DynamoDB may not implement TTL; expiry is checked by the authorizer anyway.
   }
   return true;
 }

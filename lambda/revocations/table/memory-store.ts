@@ -1,7 +1,7 @@
 /**
  * The revocation table in memory: the one in-memory store of the project, used by the unit tests
  * of the cache logic, the property tests, the benchmark and the propagation simulation (for runs
- * too large for a local DynamoDB; a test checks it gives the same results as dynalite). It keeps
+ * too large for a local DynamoDB; a test checks it gives the same results as DynamoDB Local). It keeps
  * the items in their DynamoDB shape, built and read by the same functions as the DynamoDB reader
  * and writer (`items.ts`), so its answers are the table's: strongly consistent reads, expiry
  * checked on read, and the generation record with its ring of changes.

@@ -1,5 +1,5 @@
 /**
- * The authorizer end to end in-process: production dependencies, a dynalite server and a JWKS
+ * The authorizer end to end in-process: production dependencies, DynamoDB Local and a JWKS
  * server on loopback. Every decision path: Allow, Deny (403), Unauthorized (401), fail closed.
  */
 import { tokenKey } from '../../../lambda/revocations/table';

@@ -1,5 +1,5 @@
 /**
- * Concurrent requests in one container, end to end: production dependencies, a dynalite server
+ * Concurrent requests in one container, end to end: production dependencies, DynamoDB Local
  * and a JWKS server on loopback. Concurrent lookups of the same keys share one DynamoDB read;
  * lookups of different keys must never share one, however the keys are spelt.
  */

@@ -1,6 +1,6 @@
 /**
  * Revocations reaching warm containers: the real writer (which bumps the generation record)
- * and real authorizer containers against dynalite, with the clock pinned so the window is
+ * and real authorizer containers against DynamoDB Local, with the clock pinned so the window is
  * exact.
  */
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -1,6 +1,6 @@
 /**
  * The cache and propagation logic alone, over a store kept in memory that behaves like the
- * table (items plus the generation record). The same checker against dynalite and faulty
+ * table (items plus the generation record). The same checker against DynamoDB Local and faulty
  * DynamoDB endpoints is covered in authorizer.test.ts and store-faults.test.ts.
  */
 import { StoreUnavailableError } from '../../../lambda/shared/errors';

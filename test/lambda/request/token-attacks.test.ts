@@ -1,6 +1,6 @@
 /**
  * The handler's cases of the security checklist (signature, algorithm, keys, claims, jti),
- * each against the real verifier, a JWKS server and dynalite on loopback.
+ * each against the real verifier, a JWKS server and DynamoDB Local on loopback.
  */
 import { createHmac, createSign } from 'node:crypto';
 import { maxJtiBytes, tokenKey } from '../../../lambda/revocations/table';

@@ -2,7 +2,7 @@
  * Tested = deployed: the authorizer and the revocation endpoint reach the table through the
  * IAM-enforcing endpoint as the roles the construct synthesizes, and a role missing one action
  * its code performs turns the affected request into the documented failure (500 for the
- * authorizer, 503 for the endpoint), as it would in AWS. dynalite alone accepts anything.
+ * authorizer, 503 for the endpoint), as it would in AWS. DynamoDB Local alone accepts anything.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createRevocationEndpoint } from '../../../lambda/revocations/endpoint';
