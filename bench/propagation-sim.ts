@@ -235,7 +235,7 @@ async function runStrategy(
   const now = (): number => clock;
   const tableName = `simulation-${options.seed}-${index}-${Date.now()}`;
   let store: RevocationStore;
-  let revoke: (token: number) => Promise<void>;
+  let revoke: (token: number) => Promise<unknown>;
   let reads: () => { keyReads: number; generationReads: number };
   if (options.dynamoDb) {
     await ensureRevocationTable(options.dynamoDb.admin, tableName);

@@ -43,13 +43,15 @@ later revocation time already recorded is kept.`,
     };
     const problem = subjectRevocationProblem(revocation);
     if (problem) throw new UsageError(`cannot revoke: ${problem}`);
-    await withStore(io, values, (client, tableName) =>
+    const { changed } = await withStore(io, values, (client, tableName) =>
       writeSubjectRevocation(client, tableName, revocation, now),
     );
     io.out(
       json
-        ? JSON.stringify({ revoked: true, iss, sub, notBefore })
-        : `revoked every token of subject ${sub} of ${iss} issued before ${isoSeconds(notBefore)}`,
+        ? JSON.stringify({ revoked: true, changed, iss, sub, notBefore })
+        : changed
+          ? `revoked every token of subject ${sub} of ${iss} issued before ${isoSeconds(notBefore)}`
+          : `subject ${sub} of ${iss} was already revoked from ${isoSeconds(notBefore)} or later; nothing changed`,
     );
     return 0;
   },

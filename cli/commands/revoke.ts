@@ -51,13 +51,15 @@ exp and sub are read from its payload; the token is not verified (revoking is al
     };
     const problem = tokenRevocationProblem(revocation);
     if (problem) throw new UsageError(`cannot revoke: ${problem}`);
-    await withStore(io, values, (client, tableName) =>
+    const { changed } = await withStore(io, values, (client, tableName) =>
       writeTokenRevocation(client, tableName, revocation, now),
     );
     io.out(
       json
-        ? JSON.stringify({ revoked: true, iss: target.iss, jti: target.jti, until })
-        : `revoked jti ${target.jti} of ${target.iss} until ${isoSeconds(until)} (its exp and the largest leeway)`,
+        ? JSON.stringify({ revoked: true, changed, iss: target.iss, jti: target.jti, until })
+        : changed
+          ? `revoked jti ${target.jti} of ${target.iss} until ${isoSeconds(until)} (its exp and the largest leeway)`
+          : `jti ${target.jti} of ${target.iss} was already revoked until ${isoSeconds(until)} or later; nothing changed`,
     );
     return 0;
   },

@@ -19,6 +19,7 @@ import {
   writeSubjectRevocation,
   writeTokenRevocation,
   type RevocationStatus,
+  type WriteOutcome,
 } from './table';
 
 export interface RevocationClientOptions {
@@ -69,7 +70,8 @@ export class RevocationClient {
 
   /**
    * Revokes one token, named by its issuer and `jti`, until its `exp` (plus the largest leeway
-   * an authorizer may apply). Throws on bad input, before anything is written.
+   * an authorizer may apply). Throws on bad input, before anything is written. Resolves to
+   * `changed: false` when a revocation as long or longer was already in force (nothing written).
    */
   async revokeToken(
     token: {
@@ -79,11 +81,11 @@ export class RevocationClient {
       readonly sub?: string;
     },
     why: RevocationReason = {},
-  ): Promise<void> {
+  ): Promise<WriteOutcome> {
     const revocation = { ...token, ...why };
     const problem = tokenRevocationProblem(revocation);
     if (problem !== undefined) throw new Error(`RevocationClient: cannot revoke: ${problem}`);
-    await writeTokenRevocation(this.dynamoDb, this.tableName, revocation, this.now);
+    return writeTokenRevocation(this.dynamoDb, this.tableName, revocation, this.now);
   }
 
   /**
@@ -100,7 +102,7 @@ export class RevocationClient {
       readonly keepForSeconds?: number;
     },
     why: RevocationReason = {},
-  ): Promise<{ notBefore: number }> {
+  ): Promise<{ notBefore: number } & WriteOutcome> {
     const notBefore = subject.notBefore ?? Math.floor(this.now() / 1000) + 1;
     const revocation = {
       iss: subject.iss,

@@ -43,16 +43,19 @@ describe('jti revoke / status / unrevoke', () => {
     const token = signJwt(harness.key, claims);
 
     const revoked = await json(['revoke', token, '--reason', 'laptop stolen']);
+    const again = await json(['revoke', token]);
     const status = await json(['status', token]);
     const { handler } = buildHandler(harness.env);
     const response = await handler(restTokenEvent(bearer(token)));
 
     expect(revoked).toEqual({
       revoked: true,
+      changed: true,
       iss: ISSUER,
       jti: claims.jti,
       until: revocationUntil(claims.exp as number),
     });
+    expect(again).toMatchObject({ revoked: true, changed: false });
     expect(status).toMatchObject({
       iss: ISSUER,
       jti: claims.jti,
@@ -126,7 +129,13 @@ describe('jti revoke-subject', () => {
     const status = await json(['status', '--iss', ISSUER, '--sub', sub]);
     const { handler } = buildHandler(harness.env);
 
-    expect(result).toEqual({ revoked: true, iss: ISSUER, sub, notBefore: nowSeconds + 60 });
+    expect(result).toEqual({
+      revoked: true,
+      changed: true,
+      iss: ISSUER,
+      sub,
+      notBefore: nowSeconds + 60,
+    });
     expect(status).toMatchObject({
       revoked: true,
       notBefore: new Date((nowSeconds + 60) * 1000).toISOString(),

@@ -51,13 +51,14 @@ export { createDynamoDbClient } from './client';
 export {
   deleteSubjectRevocation,
   deleteTokenRevocation,
-  recordChange,
   subjectRevocationProblem,
   tokenRevocationProblem,
   writeSubjectRevocation,
   writeTokenRevocation,
   type SubjectRevocation,
   type TokenRevocation,
+  type WriteOutcome,
+  WRITE_ATTEMPTS,
 } from './writer';
 export { listRevocations, readRevocationStatus, type RevocationPage } from './operator';
 export { MemoryRevocationStore } from './memory-store';

@@ -140,10 +140,18 @@ export function hasEnded(until: number, nowSeconds: number): boolean {
   return until <= nowSeconds;
 }
 
-/** The counter of a generation record (0 when there is none), for the writer's next update. */
+/**
+ * The counter of a generation record (0 when there is none), for the writer's next update. A
+ * counter that is not a whole number is a store failure: no change could be announced after it.
+ */
 export function generationCounter(item: Item | undefined): number {
-  const value = item?.[GENERATION_ATTRIBUTE]?.N;
-  return value !== undefined ? Number(value) : 0;
+  const counter = item?.[GENERATION_ATTRIBUTE];
+  if (counter === undefined) return 0;
+  const value = numberAttribute(counter);
+  if (value === undefined || !Number.isInteger(value)) {
+    throw new StoreUnavailableError('the revocation-generation record is malformed');
+  }
+  return value;
 }
 
 /** The change ring entry recorded for generation `generation`, and the slot it takes. */

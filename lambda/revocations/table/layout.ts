@@ -42,9 +42,10 @@ export type TableOperation =
  * The operations each side of the table performs, and nothing more:
  * - `reader`: the authorizer, which reads a token's and a subject's items (one GetItem, or one
  *   BatchGetItem for both) and the generation record (GetItem);
- * - `revoker`: whoever revokes (the revocation endpoint): writes a token item (PutItem) or a
- *   subject item (a conditional UpdateItem), then records the change in the generation record
- *   (GetItem of its counter, then a conditional UpdateItem);
+ * - `revoker`: whoever revokes (the revocation endpoint): reads the generation record's counter
+ *   (GetItem), then in one TransactWriteItems (which IAM checks as its inner operations) writes
+ *   a token item (a conditional Put, PutItem) or a subject item (a conditional UpdateItem) and
+ *   records the change in the generation record (a conditional UpdateItem);
  * - `operator`: the `jti` CLI, run with an operator's own credentials: what the revoker does,
  *   plus removing a revocation (DeleteItem), reading one item's status (GetItem) and listing the
  *   revocations in force (Scan).

@@ -21,7 +21,7 @@ import {
   type Revocation,
 } from './items';
 import { decodeSubjectKey, decodeTokenKey, GENERATION_KEY, tokenKey } from './keys';
-import { GENERATION_ATTRIBUTE, TTL_ATTRIBUTE } from './layout';
+import { GENERATION_ATTRIBUTE, NOT_BEFORE_ATTRIBUTE, TTL_ATTRIBUTE } from './layout';
 import type { RevocationStore } from './reader';
 
 export class MemoryRevocationStore implements RevocationStore {
@@ -44,10 +44,27 @@ export class MemoryRevocationStore implements RevocationStore {
     this.revokeKey(tokenKey(iss, jti), { until: revocationUntil(exp) });
   }
 
-  /** A token or subject revocation under `key`, then the change. */
+  /**
+   * A token or subject revocation under `key`, then the change, as the writer's: nothing when the
+   * same or a stronger revocation is already recorded (a token's that ends no sooner, a
+   * subject's with a `notBefore` no earlier).
+   */
   revokeKey(key: string, revocation: Revocation = { until: undefined }): void {
+    if (!this.strengthens(key, revocation)) return;
     this.putWithoutAnnouncing(key, revocation);
     this.recordChange(key);
+  }
+
+  /** The writer's conditions: whether `revocation` changes what `key` holds. */
+  private strengthens(key: string, revocation: Revocation): boolean {
+    const existing = this.items.get(key);
+    if (existing === undefined) return true;
+    if (decodeSubjectKey(key)) {
+      const notBefore = existing[NOT_BEFORE_ATTRIBUTE];
+      return notBefore === undefined || Number(notBefore.N) < (revocation.notBefore ?? Infinity);
+    }
+    const until = existing[TTL_ATTRIBUTE];
+    return until?.N !== undefined && Number(until.N) < (revocation.until ?? Infinity);
   }
 
   /**

@@ -1,17 +1,28 @@
 /**
  * The revoking side of the table: writes revocations in the layout the authorizer reads, and
  * records each change in the generation record so that warm authorizer containers learn of it
- * within one poll interval. Every writer (the CLI, the revocation endpoint, local mode) goes
- * through here. Revoking performs `TABLE_OPERATIONS.revoker`; removing a revocation adds
- * DeleteItem (`TABLE_OPERATIONS.operator`).
+ * within one poll interval. Every writer (the CLI, the revocation endpoint, the revocation
+ * client, local mode) goes through here.
+ *
+ * - A write that changes nothing (the same or a stronger revocation already in force, a removal
+ *   of nothing) writes nothing and announces nothing: repeating a revocation cannot move the
+ *   generation record, so it cannot flush the warm containers' caches.
+ * - A write that changes something puts the item and its announcement in one
+ *   `TransactWriteItems`: both happen or neither does.
+ * - Concurrent writers take turns on the generation record by optimistic concurrency (its counter
+ *   is the condition); a writer that lost the race learns the new counter from the cancellation
+ *   and tries again after a jittered, growing pause, up to `WRITE_ATTEMPTS` times, then fails
+ *   with nothing written.
+ *
+ * Revoking performs `TABLE_OPERATIONS.revoker` (a GetItem of the counter, then Put or Update
+ * items inside the transaction); removing a revocation adds DeleteItem (`TABLE_OPERATIONS.operator`).
  */
 import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
   GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
   type DynamoDBClient,
+  type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import {
   changeEntry,
@@ -23,7 +34,46 @@ import {
   type AuditFields,
 } from './items';
 import { GENERATION_KEY, subjectKey, subjectKeyProblem, tokenKey, tokenKeyProblem } from './keys';
-import { GENERATION_ATTRIBUTE, NOT_BEFORE_ATTRIBUTE } from './layout';
+import { GENERATION_ATTRIBUTE, NOT_BEFORE_ATTRIBUTE, PARTITION_KEY, TTL_ATTRIBUTE } from './layout';
+
+/** What a write did. */
+export interface WriteOutcome {
+  /** False when the table already said as much (nothing was written or announced). */
+  readonly changed: boolean;
+  /** The generation the change was announced as; `undefined` when nothing changed. */
+  readonly generation?: number;
+}
+
+/** How many times a writer tries before giving up on a contended generation record. */
+export const WRITE_ATTEMPTS = 40;
+/** The pause after losing attempt n is drawn at random below 10 ms * 2^n, capped here. */
+const MAX_BACKOFF_MS = 2000;
+
+/**
+ * Writes through one client to one table take turns: racing each other for the generation
+ * record would only waste attempts (with 50 writers in one process, 11 transactions were sent
+ * for each change). Writers in other processes are met by the backoff.
+ */
+const turns = new WeakMap<DynamoDBClient, Map<string, Promise<unknown>>>();
+
+function inTurn<T>(client: DynamoDBClient, tableName: string, write: () => Promise<T>): Promise<T> {
+  let tables = turns.get(client);
+  if (tables === undefined) {
+    tables = new Map();
+    turns.set(client, tables);
+  }
+  const queue = tables;
+  const result = (queue.get(tableName) ?? Promise.resolve()).then(write, write);
+  const settled = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  queue.set(tableName, settled);
+  void settled.then(() => {
+    if (queue.get(tableName) === settled) queue.delete(tableName);
+  });
+  return result;
+}
 
 export interface TokenRevocation extends AuditFields {
   readonly iss: string;
@@ -71,25 +121,32 @@ export function subjectRevocationProblem(revocation: SubjectRevocation): string 
   return subjectKeyProblem(revocation.iss, revocation.sub);
 }
 
+/**
+ * Revokes one token until `revocationUntil(exp)`. A revocation of the token already in force
+ * until then or later is left as it is (nothing written, nothing announced).
+ */
 export async function writeTokenRevocation(
   client: DynamoDBClient,
   tableName: string,
   revocation: TokenRevocation,
   now: () => number = Date.now,
-): Promise<void> {
+  attempts = WRITE_ATTEMPTS,
+): Promise<WriteOutcome> {
   const problem = tokenRevocationProblem(revocation);
   if (problem !== undefined) throw new Error(`cannot revoke: ${problem}`);
-  await client.send(
-    new PutItemCommand({
+  const key = tokenKey(revocation.iss, revocation.jti);
+  const until = revocationUntil(revocation.exp);
+  return writeAndAnnounce(client, tableName, key, attempts, {
+    Put: {
       TableName: tableName,
-      Item: tokenItem(
-        tokenKey(revocation.iss, revocation.jti),
-        { ...revocation, until: revocationUntil(revocation.exp) },
-        now(),
-      ),
-    }),
-  );
-  await recordChange(client, tableName, tokenKey(revocation.iss, revocation.jti));
+      Item: tokenItem(key, { ...revocation, until }, now()),
+      // Only a stronger revocation is written: none yet, or one that ends sooner. An item
+      // without a readable end is in force for good, and stays.
+      ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :until',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#ttl': TTL_ATTRIBUTE },
+      ExpressionAttributeValues: { ':until': { N: String(until) } },
+    },
+  });
 }
 
 /**
@@ -101,36 +158,31 @@ export async function writeSubjectRevocation(
   tableName: string,
   revocation: SubjectRevocation,
   now: () => number = Date.now,
-): Promise<{ notBefore: number }> {
+  attempts = WRITE_ATTEMPTS,
+): Promise<{ notBefore: number } & WriteOutcome> {
   const problem = subjectRevocationProblem(revocation);
   if (problem !== undefined) throw new Error(`cannot revoke: ${problem}`);
+  const key = subjectKey(revocation.iss, revocation.sub);
   const attributes = subjectAttributes({ ...revocation, until: revocation.keepUntil }, now());
   const names = Object.keys(attributes);
-  try {
-    await client.send(
-      new UpdateItemCommand({
-        TableName: tableName,
-        Key: keyOf(subjectKey(revocation.iss, revocation.sub)),
-        UpdateExpression: `SET ${names.map((_, index) => `#a${index} = :a${index}`).join(', ')}`,
-        // Revocations of a subject only ever move forward.
-        ConditionExpression: 'attribute_not_exists(#nb) OR #nb < :nb',
-        ExpressionAttributeNames: {
-          '#nb': NOT_BEFORE_ATTRIBUTE,
-          ...Object.fromEntries(names.map((name, index) => [`#a${index}`, name])),
-        },
-        ExpressionAttributeValues: {
-          ':nb': attributes[NOT_BEFORE_ATTRIBUTE]!,
-          ...Object.fromEntries(names.map((name, index) => [`:a${index}`, attributes[name]!])),
-        },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    // A later revocation of this subject is already in force: nothing changed.
-    return { notBefore: revocation.notBefore };
-  }
-  await recordChange(client, tableName, subjectKey(revocation.iss, revocation.sub));
-  return { notBefore: revocation.notBefore };
+  const outcome = await writeAndAnnounce(client, tableName, key, attempts, {
+    Update: {
+      TableName: tableName,
+      Key: keyOf(key),
+      UpdateExpression: `SET ${names.map((_, index) => `#a${index} = :a${index}`).join(', ')}`,
+      // Revocations of a subject only ever move forward.
+      ConditionExpression: 'attribute_not_exists(#nb) OR #nb < :nb',
+      ExpressionAttributeNames: {
+        '#nb': NOT_BEFORE_ATTRIBUTE,
+        ...Object.fromEntries(names.map((name, index) => [`#a${index}`, name])),
+      },
+      ExpressionAttributeValues: {
+        ':nb': attributes[NOT_BEFORE_ATTRIBUTE]!,
+        ...Object.fromEntries(names.map((name, index) => [`:a${index}`, attributes[name]!])),
+      },
+    },
+  });
+  return { notBefore: revocation.notBefore, ...outcome };
 }
 
 /** Removes a token revocation; true when there was one. */
@@ -158,68 +210,108 @@ async function deleteRevocation(
   tableName: string,
   key: string,
 ): Promise<boolean> {
-  const output = await client.send(
-    new DeleteItemCommand({
+  const outcome = await writeAndAnnounce(client, tableName, key, WRITE_ATTEMPTS, {
+    Delete: {
       TableName: tableName,
       Key: keyOf(key),
-      ReturnValues: 'ALL_OLD',
-    }),
-  );
-  const existed = output.Attributes !== undefined;
-  if (existed) await recordChange(client, tableName, key);
-  return existed;
+      ConditionExpression: 'attribute_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+    },
+  });
+  return outcome.changed;
 }
 
 /**
- * Records a change in the generation record, so that warm authorizer containers learn of it at
- * their next poll and drop `key` from their caches: the counter moves by one and the key takes
- * the counter's slot in the ring, in one conditional write (optimistic concurrency: on a
- * concurrent change, read again and retry). Returns the new generation.
+ * Writes `change` (a Put, Update or Delete of `key` whose condition says whether it changes
+ * anything) and records it in the generation record, in one transaction: the counter moves by
+ * one and `key` takes the counter's slot in the ring of changes, on the condition that the
+ * counter is still what this writer read. A failed change condition means there was nothing to
+ * do; a failed counter condition (or a conflicting transaction) means another writer went first:
+ * try again with the counter it left.
  */
-export async function recordChange(
+function writeAndAnnounce(
   client: DynamoDBClient,
   tableName: string,
   key: string,
-  maxAttempts = 20,
-): Promise<number> {
-  for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
-    const { Item } = await client.send(
-      new GetItemCommand({
-        TableName: tableName,
-        Key: keyOf(GENERATION_KEY),
-        ConsistentRead: true,
-        ProjectionExpression: '#gen',
-        ExpressionAttributeNames: { '#gen': GENERATION_ATTRIBUTE },
-      }),
-    );
-    const current = generationCounter(Item);
+  attempts: number,
+  change: TransactWriteItem,
+): Promise<WriteOutcome> {
+  return inTurn(client, tableName, () => attemptWrites(client, tableName, key, attempts, change));
+}
+
+async function attemptWrites(
+  client: DynamoDBClient,
+  tableName: string,
+  key: string,
+  attempts: number,
+  change: TransactWriteItem,
+): Promise<WriteOutcome> {
+  let current = await readCounter(client, tableName);
+  for (let attempt = 1; ; attempt += 1) {
     const next = current + 1;
-    const change = changeEntry(next, key);
+    const entry = changeEntry(next, key);
     try {
       await client.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: keyOf(GENERATION_KEY),
-          UpdateExpression: 'SET #gen = :next, #slot = :change',
-          ConditionExpression:
-            current === 0 ? 'attribute_not_exists(#gen) OR #gen = :current' : '#gen = :current',
-          ExpressionAttributeNames: {
-            '#gen': GENERATION_ATTRIBUTE,
-            '#slot': change.slot,
-          },
-          ExpressionAttributeValues: {
-            ':next': { N: String(next) },
-            ':current': { N: String(current) },
-            ':change': change.entry,
-          },
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            change,
+            {
+              Update: {
+                TableName: tableName,
+                Key: keyOf(GENERATION_KEY),
+                UpdateExpression: 'SET #gen = :next, #slot = :change',
+                ConditionExpression:
+                  current === 0
+                    ? 'attribute_not_exists(#gen) OR #gen = :current'
+                    : '#gen = :current',
+                ExpressionAttributeNames: { '#gen': GENERATION_ATTRIBUTE, '#slot': entry.slot },
+                ExpressionAttributeValues: {
+                  ':next': { N: String(next) },
+                  ':current': { N: String(current) },
+                  ':change': entry.entry,
+                },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+          ],
         }),
       );
-      return next;
+      return { changed: true, generation: next };
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // Another writer took this generation: back off a little, read again.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [changeReason, counterReason] = error.CancellationReasons ?? [];
+      if (changeReason?.Code === 'ConditionalCheckFailed') return { changed: false };
+      const retry =
+        counterReason?.Code === 'ConditionalCheckFailed' ||
+        changeReason?.Code === 'TransactionConflict' ||
+        counterReason?.Code === 'TransactionConflict';
+      if (!retry) throw error;
+      if (attempt >= attempts) {
+        throw new Error(
+          `could not record the change: the generation record stayed contended through ${attempts} attempts; nothing was written`,
+        );
+      }
+      const seen = counterReason?.Item?.[GENERATION_ATTRIBUTE];
+      current =
+        seen !== undefined
+          ? generationCounter(counterReason?.Item)
+          : await readCounter(client, tableName);
+      const ceiling = Math.min(MAX_BACKOFF_MS, 10 * 2 ** attempt);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
     }
   }
-  throw new Error('could not record the change: the generation record is too contended');
+}
+
+/** The generation record's counter, read strongly consistently (0 when there is none). */
+async function readCounter(client: DynamoDBClient, tableName: string): Promise<number> {
+  const { Item } = await client.send(
+    new GetItemCommand({
+      TableName: tableName,
+      Key: keyOf(GENERATION_KEY),
+      ConsistentRead: true,
+      ProjectionExpression: '#gen',
+      ExpressionAttributeNames: { '#gen': GENERATION_ATTRIBUTE },
+    }),
+  );
+  return generationCounter(Item);
 }

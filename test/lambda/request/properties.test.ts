@@ -217,8 +217,12 @@ describe('cache and store', () => {
             revoked.delete(key);
             lastChange = clock;
           } else if (step.op === 'logout') {
-            notBefore = clock / 1000 + step.at;
-            store.revokeKey(subject, { until: clock / 1000 + 7200, notBefore });
+            // A subject's revocation time only moves forward: an earlier one changes nothing.
+            notBefore = Math.max(notBefore ?? -Infinity, clock / 1000 + step.at);
+            store.revokeKey(subject, {
+              until: clock / 1000 + 7200,
+              notBefore: clock / 1000 + step.at,
+            });
             lastChange = clock;
           } else {
             if (step.wait) clock += 1001;
