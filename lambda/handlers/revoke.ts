@@ -14,6 +14,7 @@ import {
 import { createDynamoDbClient } from '../revocations/table';
 import { createTokenVerifier } from '../request/token-verifier';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
 
 const config = loadConfig();
 const logger = new Logger({ serviceName: 'jwt-revocation-endpoint' });
@@ -31,7 +32,13 @@ const endpoint = createRevocationEndpoint({
     }),
 });
 
-export function handler(event: ProxyEvent): Promise<EndpointResponse> {
+/** Time kept back from the function's timeout to answer 503 rather than time out. */
+const ANSWER_MARGIN_MS = 1000;
+
+export function handler(
+  event: ProxyEvent,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<EndpointResponse> {
   const request = readProxyEvent(event);
   if (request === undefined) {
     return Promise.resolve({
@@ -40,5 +47,8 @@ export function handler(event: ProxyEvent): Promise<EndpointResponse> {
       body: JSON.stringify({ message: 'Not Found' }),
     });
   }
-  return endpoint(request);
+  const deadlineMs = context
+    ? Date.now() + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS
+    : undefined;
+  return endpoint({ ...request, deadlineMs });
 }

@@ -35,6 +35,11 @@ export interface EndpointRequest {
   readonly contentType: string | undefined;
   readonly body: string;
   readonly caller: RevocationCaller;
+  /**
+   * Epoch ms after which no write retry starts (the function's deadline less a margin): a
+   * contended write then answers 503 instead of running into the function's timeout.
+   */
+  readonly deadlineMs?: number;
 }
 
 export interface EndpointResponse {
@@ -111,6 +116,7 @@ export function createRevocationEndpoint(deps: RevocationEndpointDeps) {
           revokedBy: `subject:${sub}`,
         },
         now,
+        { giveUpAtMs: request.deadlineMs },
       );
       deps.onRevoked?.({ kind: 'subject', iss, sub, notBefore });
       return {
@@ -165,6 +171,7 @@ export function createRevocationEndpoint(deps: RevocationEndpointDeps) {
         revokedBy: `subject:${sub}`,
       },
       now,
+      { giveUpAtMs: request.deadlineMs },
     );
     deps.onRevoked?.({
       kind: 'token',

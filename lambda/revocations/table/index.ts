@@ -57,6 +57,7 @@ export {
   writeTokenRevocation,
   type SubjectRevocation,
   type TokenRevocation,
+  type WriteLimits,
   type WriteOutcome,
   WRITE_ATTEMPTS,
 } from './writer';

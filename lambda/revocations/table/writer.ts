@@ -46,6 +46,17 @@ export interface WriteOutcome {
 
 /** How many times a writer tries before giving up on a contended generation record. */
 export const WRITE_ATTEMPTS = 40;
+
+/** When a writer gives up on a contended generation record (nothing is written then). */
+export interface WriteLimits {
+  /** Attempts at most; default `WRITE_ATTEMPTS`. */
+  readonly attempts?: number;
+  /**
+   * No retry starts after this instant (epoch ms, `Date.now()`), e.g. a Lambda function's
+   * deadline less a margin, so that the caller answers with a clear error rather than time out.
+   */
+  readonly giveUpAtMs?: number;
+}
 /** The pause after losing attempt n is drawn at random below 10 ms * 2^n, capped here. */
 const MAX_BACKOFF_MS = 2000;
 
@@ -130,13 +141,13 @@ export async function writeTokenRevocation(
   tableName: string,
   revocation: TokenRevocation,
   now: () => number = Date.now,
-  attempts = WRITE_ATTEMPTS,
+  limits: WriteLimits = {},
 ): Promise<WriteOutcome> {
   const problem = tokenRevocationProblem(revocation);
   if (problem !== undefined) throw new Error(`cannot revoke: ${problem}`);
   const key = tokenKey(revocation.iss, revocation.jti);
   const until = revocationUntil(revocation.exp);
-  return writeAndAnnounce(client, tableName, key, attempts, {
+  return writeAndAnnounce(client, tableName, key, limits, {
     Put: {
       TableName: tableName,
       Item: tokenItem(key, { ...revocation, until }, now()),
@@ -158,14 +169,14 @@ export async function writeSubjectRevocation(
   tableName: string,
   revocation: SubjectRevocation,
   now: () => number = Date.now,
-  attempts = WRITE_ATTEMPTS,
+  limits: WriteLimits = {},
 ): Promise<{ notBefore: number } & WriteOutcome> {
   const problem = subjectRevocationProblem(revocation);
   if (problem !== undefined) throw new Error(`cannot revoke: ${problem}`);
   const key = subjectKey(revocation.iss, revocation.sub);
   const attributes = subjectAttributes({ ...revocation, until: revocation.keepUntil }, now());
   const names = Object.keys(attributes);
-  const outcome = await writeAndAnnounce(client, tableName, key, attempts, {
+  const outcome = await writeAndAnnounce(client, tableName, key, limits, {
     Update: {
       TableName: tableName,
       Key: keyOf(key),
@@ -210,14 +221,20 @@ async function deleteRevocation(
   tableName: string,
   key: string,
 ): Promise<boolean> {
-  const outcome = await writeAndAnnounce(client, tableName, key, WRITE_ATTEMPTS, {
-    Delete: {
-      TableName: tableName,
-      Key: keyOf(key),
-      ConditionExpression: 'attribute_exists(#pk)',
-      ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+  const outcome = await writeAndAnnounce(
+    client,
+    tableName,
+    key,
+    {},
+    {
+      Delete: {
+        TableName: tableName,
+        Key: keyOf(key),
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+      },
     },
-  });
+  );
   return outcome.changed;
 }
 
@@ -233,19 +250,20 @@ function writeAndAnnounce(
   client: DynamoDBClient,
   tableName: string,
   key: string,
-  attempts: number,
+  limits: WriteLimits,
   change: TransactWriteItem,
 ): Promise<WriteOutcome> {
-  return inTurn(client, tableName, () => attemptWrites(client, tableName, key, attempts, change));
+  return inTurn(client, tableName, () => attemptWrites(client, tableName, key, limits, change));
 }
 
 async function attemptWrites(
   client: DynamoDBClient,
   tableName: string,
   key: string,
-  attempts: number,
+  limits: WriteLimits,
   change: TransactWriteItem,
 ): Promise<WriteOutcome> {
+  const attempts = limits.attempts ?? WRITE_ATTEMPTS;
   let current = await readCounter(client, tableName);
   for (let attempt = 1; ; attempt += 1) {
     const next = current + 1;
@@ -296,8 +314,13 @@ async function attemptWrites(
         seen !== undefined
           ? generationCounter(counterReason?.Item)
           : await readCounter(client, tableName);
-      const ceiling = Math.min(MAX_BACKOFF_MS, 10 * 2 ** attempt);
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+      const pause = Math.random() * Math.min(MAX_BACKOFF_MS, 10 * 2 ** attempt);
+      if (limits.giveUpAtMs !== undefined && Date.now() + pause >= limits.giveUpAtMs) {
+        throw new Error(
+          `could not record the change: the generation record stayed contended until the deadline (${attempt} attempts); nothing was written`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 }

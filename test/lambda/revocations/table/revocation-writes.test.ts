@@ -262,7 +262,7 @@ describe('concurrent revocations of distinct tokens', () => {
           table.tableName,
           { iss: ISSUER, jti, exp: hourFromNow() },
           Date.now,
-          1,
+          { attempts: 1 },
         ),
       ),
     );
@@ -286,6 +286,46 @@ describe('concurrent revocations of distinct tokens', () => {
 
     expect(failures.length).toBeGreaterThan(0);
     expect(failures[0]).toMatch(/could not record the change: .* nothing was written/);
+    expect(revoked).toEqual(succeeded);
+    expect(await table.generation()).toBe(succeeded.filter(Boolean).length);
+  });
+
+  it('gives up at the deadline it is given, with nothing half done', async () => {
+    const table = await freshTable();
+    const jtis = Array.from({ length: 12 }, () => newJti());
+
+    // A deadline that has passed: whoever loses the first race retries no more.
+    const settled = await Promise.allSettled(
+      jtis.map((jti) =>
+        writeTokenRevocation(
+          endpointClient(table.tableName),
+          table.tableName,
+          { iss: ISSUER, jti, exp: hourFromNow() },
+          Date.now,
+          { giveUpAtMs: Date.now() },
+        ),
+      ),
+    );
+    const revoked = await Promise.all(
+      jtis.map(
+        async (jti) =>
+          (
+            await readRevocationStatus(
+              table.operator,
+              table.tableName,
+              tokenKey(ISSUER, jti),
+              nowSeconds(),
+            )
+          ).revoked,
+      ),
+    );
+    const succeeded = settled.map((outcome) => outcome.status === 'fulfilled');
+    const failures = settled.flatMap((outcome) =>
+      outcome.status === 'rejected' ? [String(outcome.reason)] : [],
+    );
+
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures[0]).toMatch(/contended until the deadline .* nothing was written/);
     expect(revoked).toEqual(succeeded);
     expect(await table.generation()).toBe(succeeded.filter(Boolean).length);
   });
