@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureRevocationTable } from '../lambda/revocations/table';
 import { DynamoDbLocal } from '../local/dynamodb-local';
 import { coldStart } from './scenarios/cold-start';
@@ -65,6 +66,11 @@ export async function runBench(quick: boolean, only?: string): Promise<Row[]> {
     },
     { step: 'finalizeRequest', name: 'countRequests' },
   );
+  const admin = new DynamoDBClient({
+    region: env.AWS_REGION,
+    endpoint: dynamo.endpoint,
+    credentials: CREDENTIALS,
+  });
   const context: BenchContext = {
     settings,
     deployed,
@@ -72,11 +78,12 @@ export async function runBench(quick: boolean, only?: string): Promise<Row[]> {
     tableName,
     jwksUri: jwks.uri,
     client,
+    admin,
     keys,
     operations: () => operations,
   };
   try {
-    await ensureRevocationTable(client, tableName);
+    await ensureRevocationTable(admin, tableName);
     const rows: Row[] = [];
     for (const scenario of SCENARIOS) {
       if (only !== undefined && !scenario.name.includes(only)) continue;
@@ -86,6 +93,7 @@ export async function runBench(quick: boolean, only?: string): Promise<Row[]> {
     return rows;
   } finally {
     client.destroy();
+    admin.destroy();
     rmSync(bundleDir, { recursive: true, force: true });
     await dynamo.stop();
     await new Promise<void>((resolve) => jwks.server.close(() => resolve()));

@@ -46,6 +46,12 @@ export interface BenchContext {
   readonly jwksUri: string;
   /** The bundle's own DynamoDB client, shared by the handlers and the bare baselines. */
   readonly client: DynamoDBClient;
+  /**
+   * A client with the SDK's default timeouts, for set-up (the table, revocations): the
+   * authorizer's tight per-attempt deadline would make a slow CreateTable retry and collide with
+   * itself.
+   */
+  readonly admin: DynamoDBClient;
   /** RS256 first, then ES256. */
   readonly keys: readonly [SigningKey, ...SigningKey[]];
   /** DynamoDB requests `client` has sent so far. */
