@@ -10,8 +10,6 @@
  * The store is a local DynamoDB (a fresh table per strategy, revocations written by the real
  * writer) or, for runs too large for one, the in-memory model in `memory-store.ts`.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   createHandler,
@@ -19,11 +17,25 @@ import {
   type AuthorizerHandler,
 } from '../lambda/request/authorizer';
 import { loadConfig } from '../lambda/shared/config';
-import { DynamoDbRevocationStore, type RevocationStore } from '../lambda/revocations/table';
-import { writeTokenRevocation } from '../lambda/revocations/table';
-import { ensureRevocationTable } from '../lambda/revocations/table';
-import { MemoryRevocationStore } from '../lambda/revocations/table';
-import { generateSigningKeyPair, publicJwk, signCompactJws } from '../local/jwt-signing';
+import {
+  DynamoDbRevocationStore,
+  ensureRevocationTable,
+  MemoryRevocationStore,
+  PartitionCapacity,
+  subjectKey,
+  ThrottledError,
+  writeSubjectRevocation,
+  writeTokenRevocation,
+  type RevocationStore,
+} from '../lambda/revocations/table';
+import {
+  AUDIENCE,
+  ISSUER,
+  jwksServer,
+  makeWorkload,
+  METHOD_ARN,
+  type Workload,
+} from './support/sim-workload';
 
 export interface SimulationOptions {
   readonly requests: number;
@@ -41,6 +53,19 @@ export interface SimulationOptions {
   readonly dynamoDb?: SimulationDynamoDb;
   /** Called after each strategy, for progress. */
   readonly onProgress?: (line: string) => void;
+  /** Strategies to run; default all of `STRATEGIES`. */
+  readonly strategies?: readonly Strategy[];
+  /**
+   * Keep DynamoDB's per-partition ceilings in the in-memory store (`capacity.ts`): throttled
+   * reads fail closed as they would in AWS.
+   */
+  readonly capacity?: boolean;
+  /** A wave of "log out everywhere": `subjects` distinct users spread over the given time. */
+  readonly wave?: {
+    readonly subjects: number;
+    readonly startSeconds: number;
+    readonly durationSeconds: number;
+  };
 }
 
 /** A local DynamoDB for the simulation: who creates the tables, and who reads and revokes. */
@@ -72,10 +97,22 @@ export interface StrategyResult {
   readonly firstSights: number;
   /** Containers times poll intervals elapsed (the poll budget). */
   readonly pollIntervals: number;
+  readonly containers: number;
+  /** "Log out everywhere" writes of the wave. */
+  readonly logouts: number;
+  /** Requests the authorizer failed closed on (500), e.g. after a throttled read. */
+  readonly failedClosed: number;
+  /** With `capacity`: store reads DynamoDB would have throttled, and the busiest partition. */
+  readonly throttledReads: number;
+  readonly throttledWrites: number;
+  readonly peakPartitionReadUnitsPerSecond: number;
+  /** With `capacity`: read units served a second, and the busiest partition's, over time. */
+  readonly readUnitsBySecond: readonly number[];
+  readonly busiestReadUnitsBySecond: readonly number[];
   readonly wallSeconds: number;
 }
 
-interface Strategy {
+export interface Strategy {
   readonly name: string;
   readonly env: Record<string, string>;
   readonly boundMs: number;
@@ -99,117 +136,13 @@ export const STRATEGIES: readonly Strategy[] = [
   },
 ];
 
-const ISSUER = 'https://issuer.simulation.example';
-const AUDIENCE = 'simulated-api';
-const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:sim/prod/GET/orders';
-
-/** A small, seeded PRNG (mulberry32): the same workload for every strategy. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function zipfSampler(size: number, exponent: number, random: () => number): () => number {
-  const cdf = new Float64Array(size);
-  let total = 0;
-  for (let rank = 0; rank < size; rank += 1) {
-    total += 1 / Math.pow(rank + 1, exponent);
-    cdf[rank] = total;
-  }
-  return () => {
-    const target = random() * total;
-    let low = 0;
-    let high = size - 1;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if ((cdf[mid] ?? 0) < target) low = mid + 1;
-      else high = mid;
-    }
-    return low;
-  };
-}
-
-interface Workload {
-  readonly tokens: string[];
-  readonly jtis: string[];
-  /** Per request: token index and container index. */
-  readonly requestToken: Uint32Array;
-  readonly requestContainer: Uint16Array;
-  /** Revocations in time order: virtual ms and token index. */
-  readonly revocations: { at: number; token: number }[];
-  readonly exp: number;
-  /** The public key that signed the tokens, as the issuer publishes it. */
-  readonly jwk: Record<string, string>;
-}
-
-function makeWorkload(options: SimulationOptions, start: number): Workload {
-  const random = prng(options.seed);
-  const zipf = zipfSampler(options.tokens, options.zipfExponent, random);
-  const { privateKey } = generateSigningKeyPair('RS256');
-  const exp = Math.floor(start / 1000) + 7 * 86400;
-  const header = { alg: 'RS256', kid: 'sim', typ: 'JWT' };
-  const jtis: string[] = [];
-  const tokens: string[] = [];
-  for (let index = 0; index < options.tokens; index += 1) {
-    const jti = `sim-${options.seed}-${index}`;
-    const payload = {
-      iss: ISSUER,
-      aud: AUDIENCE,
-      sub: `user-${index % options.users}`,
-      jti,
-      iat: Math.floor(start / 1000) - 60,
-      exp,
-    };
-    tokens.push(signCompactJws('RS256', privateKey, header, payload));
-    jtis.push(jti);
-  }
-  const requestToken = new Uint32Array(options.requests);
-  const requestContainer = new Uint16Array(options.requests);
-  for (let index = 0; index < options.requests; index += 1) {
-    requestToken[index] = zipf();
-    requestContainer[index] = Math.floor(random() * options.containers);
-  }
-  const durationMs = (options.requests * 1000) / options.requestsPerSecond;
-  const revoked = new Set<number>();
-  const revocations: { at: number; token: number }[] = [];
-  for (
-    let at = options.revocationEverySeconds * 1000;
-    at < durationMs;
-    at += options.revocationEverySeconds * 1000
-  ) {
-    let token = zipf();
-    for (let tries = 0; revoked.has(token) && tries < 100; tries += 1) token = zipf();
-    if (revoked.has(token)) continue;
-    revoked.add(token);
-    revocations.push({ at, token });
-  }
-  const jwk = publicJwk(privateKey, 'sim', 'RS256');
-  return { tokens, jtis, requestToken, requestContainer, revocations, exp, jwk };
-}
-
-async function jwksServer(jwk: Record<string, string>): Promise<{ uri: string; server: Server }> {
-  const jwks = JSON.stringify({ keys: [jwk] });
-  const server = createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'application/json' }).end(jwks);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { uri: `http://127.0.0.1:${port}/jwks.json`, server };
-}
-
 export async function simulate(options: SimulationOptions): Promise<StrategyResult[]> {
   const start = Date.UTC(2030, 0, 1);
   const workload = makeWorkload(options, start);
   const jwks = await jwksServer(workload.jwk);
   const results: StrategyResult[] = [];
   try {
-    for (const [index, strategy] of STRATEGIES.entries()) {
+    for (const [index, strategy] of (options.strategies ?? STRATEGIES).entries()) {
       const result = await runStrategy(options, workload, strategy, jwks.uri, start, index);
       results.push(result);
       options.onProgress?.(
@@ -236,7 +169,15 @@ async function runStrategy(
   const tableName = `simulation-${options.seed}-${index}-${Date.now()}`;
   let store: RevocationStore;
   let revoke: (token: number) => Promise<unknown>;
+  let logout: (user: number) => Promise<unknown>;
   let reads: () => { keyReads: number; generationReads: number };
+  const capacity = options.capacity ? new PartitionCapacity(now) : undefined;
+  const logoutOf = (user: number) => ({
+    iss: ISSUER,
+    sub: `user-${user}`,
+    notBefore: Math.ceil(clock / 1000),
+    keepUntil: workload.exp + 86400,
+  });
   if (options.dynamoDb) {
     await ensureRevocationTable(options.dynamoDb.admin, tableName);
     const client = options.dynamoDb.clientFor('reader', tableName);
@@ -249,12 +190,18 @@ async function runStrategy(
         { iss: ISSUER, jti: workload.jtis[token] ?? '', exp: workload.exp },
         now,
       );
+    logout = (user) => writeSubjectRevocation(writer, tableName, logoutOf(user), now);
     reads = () => ({ keyReads: 0, generationReads: 0 });
   } else {
-    const memory = new MemoryRevocationStore(now);
+    const memory = new MemoryRevocationStore(now, capacity);
     store = memory;
     revoke = (token) => {
       memory.revokeToken(ISSUER, workload.jtis[token] ?? '', workload.exp);
+      return Promise.resolve();
+    };
+    logout = (user) => {
+      const { iss, sub, notBefore, keepUntil } = logoutOf(user);
+      memory.revokeKey(subjectKey(iss, sub), { until: keepUntil, notBefore });
       return Promise.resolve();
     };
     reads = () => ({ keyReads: memory.keyReads, generationReads: memory.generationReads });
@@ -275,35 +222,58 @@ async function runStrategy(
   const handlers: AuthorizerHandler[] = containers.map((deps) => createHandler(deps));
   const seen = containers.map(() => new Set<number>());
   const revokedAt = new Map<number, number>();
-  let nextRevocation = 0;
+  // Token revocations and log-outs in time order; a throttled write is tried again a second later.
+  const events: { at: number; token?: number; user?: number }[] = [
+    ...workload.revocations,
+    ...workload.logouts,
+  ].sort((left, right) => left.at - right.at);
+  let nextEvent = 0;
   let allows = 0;
   let denies = 0;
+  let failedClosed = 0;
   let allowsOfRevoked = 0;
   let maxDelayMs = 0;
   let allowsAfterBound = 0;
   for (let request = 0; request < options.requests; request += 1) {
     const at = (request * 1000) / options.requestsPerSecond;
-    clock = start + at;
-    while (
-      nextRevocation < workload.revocations.length &&
-      (workload.revocations[nextRevocation]?.at ?? Infinity) <= at
-    ) {
-      const revocation = workload.revocations[nextRevocation];
-      nextRevocation += 1;
-      if (!revocation) continue;
-      clock = start + revocation.at;
-      await revoke(revocation.token);
-      revokedAt.set(revocation.token, revocation.at);
-      clock = start + at;
+    while (nextEvent < events.length && (events[nextEvent]?.at ?? Infinity) <= at) {
+      const event = events[nextEvent];
+      nextEvent += 1;
+      if (!event) continue;
+      clock = start + event.at;
+      try {
+        if (event.token !== undefined) await revoke(event.token);
+        else await logout(event.user ?? 0);
+      } catch (error) {
+        if (!(error instanceof ThrottledError)) throw error;
+        const retry = { ...event, at: event.at + 1000 };
+        const position = events.findIndex(
+          (later, index) => index >= nextEvent && later.at > retry.at,
+        );
+        events.splice(position < 0 ? events.length : position, 0, retry);
+        continue;
+      }
+      for (const token of event.token !== undefined
+        ? [event.token]
+        : (workload.tokensOfUser[event.user ?? 0] ?? [])) {
+        if (!revokedAt.has(token)) revokedAt.set(token, event.at);
+      }
     }
+    clock = start + at;
     const token = workload.requestToken[request] ?? 0;
     const container = workload.requestContainer[request] ?? 0;
     seen[container]?.add(token);
-    const response = await (handlers[container] as AuthorizerHandler)({
-      type: 'TOKEN',
-      authorizationToken: `Bearer ${workload.tokens[token]}`,
-      methodArn: METHOD_ARN,
-    });
+    let response;
+    try {
+      response = await (handlers[container] as AuthorizerHandler)({
+        type: 'TOKEN',
+        authorizationToken: `Bearer ${workload.tokens[token]}`,
+        methodArn: METHOD_ARN,
+      });
+    } catch {
+      failedClosed += 1;
+      continue;
+    }
     const allowed =
       'policyDocument' in response && response.policyDocument.Statement[0].Effect === 'Allow';
     if (!allowed) {
@@ -354,6 +324,14 @@ async function runStrategy(
     firstSights: seen.reduce((sum, tokens) => sum + tokens.size, 0),
     pollIntervals:
       pollSeconds > 0 ? options.containers * Math.ceil(durationSeconds / pollSeconds) : 0,
+    containers: options.containers,
+    logouts: workload.logouts.length,
+    failedClosed,
+    throttledReads: capacity?.throttledReads ?? 0,
+    throttledWrites: capacity?.throttledWrites ?? 0,
+    peakPartitionReadUnitsPerSecond: capacity?.peakReadUnitsPerSecond ?? 0,
+    readUnitsBySecond: capacity?.readUnitsBySecond ?? [],
+    busiestReadUnitsBySecond: capacity?.busiestReadUnitsBySecond ?? [],
     wallSeconds: (performance.now() - wallStart) / 1000,
   };
 }

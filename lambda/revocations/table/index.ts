@@ -62,5 +62,13 @@ export {
   WRITE_ATTEMPTS,
 } from './writer';
 export { listRevocations, readRevocationStatus, type RevocationPage } from './operator';
-export { MemoryRevocationStore } from './memory-store';
+export { MemoryRevocationStore, ThrottledError } from './memory-store';
+export {
+  itemBytes,
+  PARTITION_READ_UNITS,
+  PARTITION_WRITE_UNITS,
+  PartitionCapacity,
+  readUnits,
+  writeUnits,
+} from './capacity';
 export { ensureRevocationTable } from './create-table';

@@ -4,7 +4,10 @@
  * too large for a local DynamoDB; a test checks it gives the same results as DynamoDB Local). It keeps
  * the items in their DynamoDB shape, built and read by the same functions as the DynamoDB reader
  * and writer (`items.ts`), so its answers are the table's: strongly consistent reads, expiry
- * checked on read, and the generation record with its ring of changes.
+ * checked on read, and the generation record with its ring of changes. With a
+ * `PartitionCapacity` it also keeps DynamoDB's per-partition ceilings: each read and write costs
+ * the units its items' sizes make, and a request over a ceiling fails as DynamoDB's throttling
+ * does once the SDK has stopped retrying.
  */
 import { StoreUnavailableError } from '../../shared/errors';
 import {
@@ -23,6 +26,14 @@ import {
 import { decodeSubjectKey, decodeTokenKey, GENERATION_KEY, tokenKey } from './keys';
 import { GENERATION_ATTRIBUTE, NOT_BEFORE_ATTRIBUTE, TTL_ATTRIBUTE } from './layout';
 import type { RevocationStore } from './reader';
+import { readUnits, writeUnits, type PartitionCapacity } from './capacity';
+
+/** What the SDK throws once DynamoDB has throttled every attempt. */
+export class ThrottledError extends StoreUnavailableError {
+  constructor(what: string) {
+    super(`${what}: ProvisionedThroughputExceededException (throttled on every attempt)`);
+  }
+}
 
 export class MemoryRevocationStore implements RevocationStore {
   private readonly items = new Map<string, Item>();
@@ -37,7 +48,11 @@ export class MemoryRevocationStore implements RevocationStore {
   /** When set, key reads wait for it before answering (with what they read when called). */
   gate: Promise<void> | undefined;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** DynamoDB's per-partition ceilings; none when undefined. */
+    readonly capacity?: PartitionCapacity,
+  ) {}
 
   /** As the writer's token revocation: the item, then the change in the generation record. */
   revokeToken(iss: string, jti: string, exp: number): void {
@@ -51,6 +66,7 @@ export class MemoryRevocationStore implements RevocationStore {
    */
   revokeKey(key: string, revocation: Revocation = { until: undefined }): void {
     if (!this.strengthens(key, revocation)) return;
+    this.chargeTransaction(key);
     this.putWithoutAnnouncing(key, revocation);
     this.recordChange(key);
   }
@@ -89,7 +105,25 @@ export class MemoryRevocationStore implements RevocationStore {
 
   /** As the writer's removal: the item goes, then the change (when there was one). */
   unrevokeKey(key: string): void {
-    if (this.items.delete(key)) this.recordChange(key);
+    if (!this.items.has(key)) return;
+    this.chargeTransaction(key);
+    this.items.delete(key);
+    this.recordChange(key);
+  }
+
+  /**
+   * A change and its announcement are one transaction: twice the write units of the item and of
+   * the generation record (their sizes after the change, about as before), or a throttle.
+   */
+  private chargeTransaction(key: string): void {
+    if (this.capacity === undefined) return;
+    const item = this.items.get(key) ?? keyOf(key);
+    const record = this.items.get(GENERATION_KEY) ?? keyOf(GENERATION_KEY);
+    const served = this.capacity.write(
+      [key, GENERATION_KEY],
+      [writeUnits(item, true), writeUnits(record, true)],
+    );
+    if (!served) throw new ThrottledError('TransactWriteItems');
   }
 
   private recordChange(key: string): void {
@@ -106,6 +140,7 @@ export class MemoryRevocationStore implements RevocationStore {
 
   async read(keys: readonly string[]): Promise<ReadonlyMap<string, Revocation>> {
     this.keyReads += 1;
+    this.charge(keys);
     const nowSeconds = this.now() / 1000;
     const found = new Map<string, Revocation>();
     for (const key of keys) {
@@ -119,9 +154,19 @@ export class MemoryRevocationStore implements RevocationStore {
 
   async readGeneration(): Promise<GenerationState> {
     this.generationReads += 1;
+    this.charge([GENERATION_KEY]);
     const state = readGenerationItem(this.items.get(GENERATION_KEY));
     await this.pause();
     return state;
+  }
+
+  /** A strongly consistent read of `keys`, or a throttle. */
+  private charge(keys: readonly string[]): void {
+    if (this.capacity === undefined) return;
+    const units = keys.map((key) => readUnits(this.items.get(key)));
+    if (!this.capacity.read(keys, units)) {
+      throw new ThrottledError(keys.length > 1 ? 'BatchGetItem' : 'GetItem');
+    }
   }
 
   /** Key reads and generation reads together. */
