@@ -20,6 +20,7 @@ import { loadConfig } from '../lambda/shared/config';
 import {
   DynamoDbRevocationStore,
   ensureRevocationTable,
+  GENERATION_COPIES,
   MemoryRevocationStore,
   PartitionCapacity,
   subjectKey,
@@ -216,8 +217,14 @@ async function runStrategy(
     ...strategy.env,
   });
   const silent = { record: () => undefined };
-  const containers = Array.from({ length: options.containers }, () =>
-    createProductionDeps(config, { store, now, telemetry: silent }),
+  // Copies of the generation record dealt out in turn, so that runs repeat exactly.
+  const containers = Array.from({ length: options.containers }, (_, container) =>
+    createProductionDeps(config, {
+      store,
+      now,
+      telemetry: silent,
+      generationCopy: container % GENERATION_COPIES,
+    }),
   );
   const handlers: AuthorizerHandler[] = containers.map((deps) => createHandler(deps));
   const seen = containers.map(() => new Set<number>());

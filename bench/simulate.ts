@@ -1,11 +1,16 @@
 /**
- * `npm run simulate [-- --quick] [-- --json] [-- --store dynamodb-local]`: the propagation simulation
- * (see propagation-sim.ts) at the size the project's figures quote, printed as a table.
+ * `npm run simulate [-- --quick] [-- --json] [-- --store dynamodb-local]`: the propagation
+ * simulation (see propagation-sim.ts) at the size the project's figures quote, printed as a
+ * table. `--scale [--plot FILE]`: the internet-scale rows instead (see scale-sim.ts), and their
+ * curves drawn as an SVG.
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EmbeddedDynamoDb } from '../local/embedded-dynamodb';
 import { simulate, type SimulationOptions, type StrategyResult } from './propagation-sim';
+import { formatScaleRows, simulateScale } from './scale-sim';
+import { plotScale } from './support/scale-plot';
 
 export const FULL: Omit<SimulationOptions, 'dynamoDb' | 'onProgress'> = {
   requests: 1_000_000,
@@ -61,8 +66,20 @@ async function main(): Promise<void> {
       quick: { type: 'boolean' },
       json: { type: 'boolean' },
       store: { type: 'string' },
+      scale: { type: 'boolean' },
+      plot: { type: 'string' },
     },
   });
+  if (values.scale) {
+    const run = await simulateScale(values.quick === true, (line) =>
+      process.stderr.write(`${line}\n`),
+    );
+    if (values.plot) writeFileSync(values.plot, plotScale(run));
+    process.stdout.write(
+      values.json ? `${JSON.stringify({ rows: run.rows })}\n` : `${formatScaleRows(run.rows)}\n`,
+    );
+    return;
+  }
   const options = values.quick ? QUICK : FULL;
   let dynamo: EmbeddedDynamoDb | undefined;
   let client: DynamoDBClient | undefined;

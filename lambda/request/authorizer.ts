@@ -87,6 +87,8 @@ export interface ProductionDepsOptions {
    * @default `now` when it is given, else `performance.now`
    */
   readonly monotonicNow?: () => number;
+  /** Which copy of the generation record to read; by default one at random. */
+  readonly generationCopy?: number;
 }
 
 /** The real dependencies, as deployed: aws-jwt-verify, DynamoDB, Powertools. */
@@ -112,6 +114,7 @@ export function createProductionDeps(
       maxEntries: config.cacheMaxEntries,
       now: options.now,
       monotonicNow: options.monotonicNow,
+      generationCopy: options.generationCopy,
     }),
     telemetry:
       options.telemetry ??

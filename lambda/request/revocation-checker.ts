@@ -28,7 +28,12 @@
  */
 import { BoundedCache } from '../shared/bounded-cache';
 import { elapsedClock } from '../shared/elapsed-clock';
-import type { Change, Revocation, RevocationStore } from '../revocations/table';
+import {
+  GENERATION_COPIES,
+  type Change,
+  type Revocation,
+  type RevocationStore,
+} from '../revocations/table';
 
 export type RevocationSource = 'cache' | 'store';
 
@@ -70,6 +75,12 @@ export interface RevocationCheckerOptions {
    *   keeps every duration on it), else `performance.now`
    */
   readonly monotonicNow?: () => number;
+  /**
+   * Which copy of the generation record this container reads (they are identical; each is a
+   * partition of its own, so spreading the containers spreads the reads).
+   * @default one of `GENERATION_COPIES`, at random
+   */
+  readonly generationCopy?: number;
 }
 
 interface CacheEntry {
@@ -87,6 +98,7 @@ const REMEMBERED_CHANGES = 256;
 
 export class RevocationChecker {
   private readonly store: RevocationStore;
+  private readonly generationCopy: number;
   private readonly notRevokedTtlMs: number;
   private readonly pollIntervalMs: number;
   private readonly now: () => number;
@@ -105,6 +117,7 @@ export class RevocationChecker {
 
   constructor(options: RevocationCheckerOptions) {
     this.store = options.store;
+    this.generationCopy = options.generationCopy ?? Math.floor(Math.random() * GENERATION_COPIES);
     this.notRevokedTtlMs = options.notRevokedTtlSeconds * 1000;
     this.pollIntervalMs = options.generationPollSeconds * 1000;
     this.now = options.now ?? Date.now;
@@ -206,7 +219,7 @@ export class RevocationChecker {
   private async readGeneration(): Promise<void> {
     const startedAt = this.monotonicNow();
     this.stats.generationReads += 1;
-    const state = await this.store.readGeneration();
+    const state = await this.store.readGeneration(this.generationCopy);
     const known = this.generation;
     if (known === undefined) {
       // Nothing is cached yet (the cold start reads the record first).

@@ -8,6 +8,8 @@
 export {
   decodeSubjectKey,
   decodeTokenKey,
+  GENERATION_COPIES,
+  generationCopyKey,
   GENERATION_KEY,
   GENERATION_SLOTS,
   isWellFormedText,

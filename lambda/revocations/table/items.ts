@@ -166,6 +166,22 @@ export function changeEntry(
 }
 
 /**
+ * The generation record after one more change of `key`: the counter moved by one and `key` in
+ * the counter's slot of the ring, the other slots as they were. Its attributes without the key,
+ * to be written to every copy.
+ */
+export function nextGenerationRecord(record: Item | undefined, key: string): Item {
+  const next = generationCounter(record) + 1;
+  const change = changeEntry(next, key);
+  const { [PARTITION_KEY]: _key, ...rest } = record ?? {};
+  return {
+    ...rest,
+    [GENERATION_ATTRIBUTE]: { N: String(next) },
+    [change.slot]: change.entry,
+  };
+}
+
+/**
  * Reads the generation record. Without a readable counter, cached answers cannot be confirmed,
  * so a malformed one is a store failure; an unreadable slot is
  * left out (the reader then treats the change log as incomplete).

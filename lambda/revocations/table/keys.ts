@@ -31,6 +31,19 @@ export const GENERATION_KEY = 'g#generation';
 /** How many changes the generation record remembers (a ring of slots). */
 export const GENERATION_SLOTS = 32;
 
+/**
+ * Identical copies of the generation record, each its own partition: every writer writes all of
+ * them in the transaction that makes its change, and each authorizer container reads one, chosen
+ * at random when it starts. One partition serves at most 3 000 read units a second; 16 copies
+ * keep 20 000 containers polling once a second at about 1 250 reads a second per copy.
+ */
+export const GENERATION_COPIES = 16;
+
+/** Key of copy `copy` of the generation record (copy 0 is `GENERATION_KEY`, as before copies). */
+export function generationCopyKey(copy: number): string {
+  return copy === 0 ? GENERATION_KEY : `${GENERATION_KEY}#${copy}`;
+}
+
 export interface TokenId {
   readonly iss: string;
   readonly jti: string;

@@ -9,8 +9,8 @@
  * |-----------------------|---------------------------------------------------------------------|
  * | `t#<len>#<iss>#<jti>` | `ttl` (N): epoch seconds until which the token is revoked           |
  * | `s#<len>#<iss>#<sub>` | `notBefore` (N): tokens issued before it are revoked; `ttl` (N)      |
- * | `g#generation`        | `gen` (N): bumped after every change; `c0`..`c31` (M): a ring of the |
- * |                       | last changes, `{ g: generation, k: key }`                           |
+ * | `g#generation`,       | `gen` (N): bumped after every change; `c0`..`c31` (M): a ring of the |
+ * | `g#generation#1`..`#15` | last changes, `{ g: generation, k: key }`; 16 identical copies     |
  *
  * `pk` (S) is the partition key; `ttl` is the table's TTL attribute, so DynamoDB deletes ended
  * revocations some time later. Audit attributes (`kind`, `iss`, `jti`, `sub`, `revokedAt`,
@@ -45,7 +45,7 @@ export type TableOperation =
  * - `revoker`: whoever revokes (the revocation endpoint): reads the generation record's counter
  *   (GetItem), then in one TransactWriteItems (which IAM checks as its inner operations) writes
  *   a token item (a conditional Put, PutItem) or a subject item (a conditional UpdateItem) and
- *   records the change in the generation record (a conditional UpdateItem);
+ *   records the change in every copy of the generation record (Put, conditional on copy 0);
  * - `operator`: the `jti` CLI, run with an operator's own credentials: what the revoker does,
  *   plus removing a revocation (DeleteItem), reading one item's status (GetItem) and listing the
  *   revocations in force (Scan).

@@ -11,9 +11,8 @@
  */
 import { StoreUnavailableError } from '../../shared/errors';
 import {
-  changeEntry,
-  generationCounter,
   keyOf,
+  nextGenerationRecord,
   readGenerationItem,
   revocationInForce,
   revocationUntil,
@@ -23,8 +22,15 @@ import {
   type Item,
   type Revocation,
 } from './items';
-import { decodeSubjectKey, decodeTokenKey, GENERATION_KEY, tokenKey } from './keys';
-import { GENERATION_ATTRIBUTE, NOT_BEFORE_ATTRIBUTE, TTL_ATTRIBUTE } from './layout';
+import {
+  decodeSubjectKey,
+  decodeTokenKey,
+  GENERATION_KEY,
+  tokenKey,
+  GENERATION_COPIES,
+  generationCopyKey,
+} from './keys';
+import { NOT_BEFORE_ATTRIBUTE, TTL_ATTRIBUTE } from './layout';
 import type { RevocationStore } from './reader';
 import { readUnits, writeUnits, type PartitionCapacity } from './capacity';
 
@@ -113,28 +119,26 @@ export class MemoryRevocationStore implements RevocationStore {
 
   /**
    * A change and its announcement are one transaction: twice the write units of the item and of
-   * the generation record (their sizes after the change, about as before), or a throttle.
+   * every copy of the generation record (their sizes before the change, about as after), or a
+   * throttle.
    */
   private chargeTransaction(key: string): void {
     if (this.capacity === undefined) return;
     const item = this.items.get(key) ?? keyOf(key);
     const record = this.items.get(GENERATION_KEY) ?? keyOf(GENERATION_KEY);
+    const copies = Array.from({ length: GENERATION_COPIES }, (_, copy) => generationCopyKey(copy));
     const served = this.capacity.write(
-      [key, GENERATION_KEY],
-      [writeUnits(item, true), writeUnits(record, true)],
+      [key, ...copies],
+      [writeUnits(item, true), ...copies.map(() => writeUnits(record, true))],
     );
     if (!served) throw new ThrottledError('TransactWriteItems');
   }
 
   private recordChange(key: string): void {
     const record = this.items.get(GENERATION_KEY);
-    const next = generationCounter(record) + 1;
-    const change = changeEntry(next, key);
     this.items.set(GENERATION_KEY, {
-      ...record,
       ...keyOf(GENERATION_KEY),
-      [GENERATION_ATTRIBUTE]: { N: String(next) },
-      [change.slot]: change.entry,
+      ...nextGenerationRecord(record, key),
     });
   }
 
@@ -152,18 +156,19 @@ export class MemoryRevocationStore implements RevocationStore {
     return found;
   }
 
-  async readGeneration(): Promise<GenerationState> {
+  async readGeneration(copy = 0): Promise<GenerationState> {
     this.generationReads += 1;
-    this.charge([GENERATION_KEY]);
+    // The copies are identical: one item stands for all, each charged on its own partition.
+    this.charge([generationCopyKey(copy)], [GENERATION_KEY]);
     const state = readGenerationItem(this.items.get(GENERATION_KEY));
     await this.pause();
     return state;
   }
 
-  /** A strongly consistent read of `keys`, or a throttle. */
-  private charge(keys: readonly string[]): void {
+  /** A strongly consistent read of `keys` (whose items are `items`), or a throttle. */
+  private charge(keys: readonly string[], items: readonly string[] = keys): void {
     if (this.capacity === undefined) return;
-    const units = keys.map((key) => readUnits(this.items.get(key)));
+    const units = items.map((key) => readUnits(this.items.get(key)));
     if (!this.capacity.read(keys, units)) {
       throw new ThrottledError(keys.length > 1 ? 'BatchGetItem' : 'GetItem');
     }

@@ -14,7 +14,7 @@ import {
   type Item,
   type Revocation,
 } from './items';
-import { GENERATION_KEY } from './keys';
+import { generationCopyKey } from './keys';
 import { NOT_BEFORE_ATTRIBUTE, PARTITION_KEY, TTL_ATTRIBUTE } from './layout';
 
 export interface RevocationStore {
@@ -24,8 +24,11 @@ export interface RevocationStore {
    * within its budget.
    */
   read(keys: readonly string[]): Promise<ReadonlyMap<string, Revocation>>;
-  /** The generation record, read strongly consistently, within the same budget. */
-  readGeneration(): Promise<GenerationState>;
+  /**
+   * Copy `copy` (default 0) of the generation record, read strongly consistently, within the
+   * same budget. Every copy says the same; each container reads its own to spread the load.
+   */
+  readGeneration(copy?: number): Promise<GenerationState>;
 }
 
 export interface DynamoDbRevocationStoreOptions {
@@ -89,14 +92,14 @@ export class DynamoDbRevocationStore implements RevocationStore {
     return revocations;
   }
 
-  async readGeneration(): Promise<GenerationState> {
+  async readGeneration(copy = 0): Promise<GenerationState> {
     const output = await withDeadline(
       this.timeoutMs,
       (abortSignal) =>
         this.client.send(
           new GetItemCommand({
             TableName: this.tableName,
-            Key: keyOf(GENERATION_KEY),
+            Key: keyOf(generationCopyKey(copy)),
             ConsistentRead: true,
           }),
           { abortSignal },

@@ -8,13 +8,15 @@
  *   of nothing) writes nothing and announces nothing: repeating a revocation cannot move the
  *   generation record, so it cannot flush the warm containers' caches.
  * - A write that changes something puts the item and its announcement in one
- *   `TransactWriteItems`: both happen or neither does.
+ *   `TransactWriteItems`: both happen or neither does. The announcement is the generation
+ *   record written whole to each of its `GENERATION_COPIES` copies (authorizer containers each
+ *   read one, so no partition takes all their reads).
  * - Concurrent writers take turns on the generation record by optimistic concurrency (its counter
  *   is the condition); a writer that lost the race learns the new counter from the cancellation
  *   and tries again after a jittered, growing pause, up to `WRITE_ATTEMPTS` times, then fails
  *   with nothing written.
  *
- * Revoking performs `TABLE_OPERATIONS.revoker` (a GetItem of the counter, then Put or Update
+ * Revoking performs `TABLE_OPERATIONS.revoker` (a GetItem of copy 0, then Put or Update
  * items inside the transaction); removing a revocation adds DeleteItem (`TABLE_OPERATIONS.operator`).
  */
 import {
@@ -25,15 +27,24 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import {
-  changeEntry,
   generationCounter,
   keyOf,
+  nextGenerationRecord,
   revocationUntil,
   subjectAttributes,
   tokenItem,
   type AuditFields,
+  type Item,
 } from './items';
-import { GENERATION_KEY, subjectKey, subjectKeyProblem, tokenKey, tokenKeyProblem } from './keys';
+import {
+  GENERATION_COPIES,
+  generationCopyKey,
+  GENERATION_KEY,
+  subjectKey,
+  subjectKeyProblem,
+  tokenKey,
+  tokenKeyProblem,
+} from './keys';
 import { GENERATION_ATTRIBUTE, NOT_BEFORE_ATTRIBUTE, PARTITION_KEY, TTL_ATTRIBUTE } from './layout';
 
 /** What a write did. */
@@ -264,77 +275,78 @@ async function attemptWrites(
   change: TransactWriteItem,
 ): Promise<WriteOutcome> {
   const attempts = limits.attempts ?? WRITE_ATTEMPTS;
-  let current = await readCounter(client, tableName);
+  let record = await readRecord(client, tableName);
   for (let attempt = 1; ; attempt += 1) {
-    const next = current + 1;
-    const entry = changeEntry(next, key);
+    const current = generationCounter(record);
+    const body = nextGenerationRecord(record, key);
+    const copies: TransactWriteItem[] = [];
+    for (let copy = 1; copy < GENERATION_COPIES; copy += 1) {
+      copies.push({
+        Put: { TableName: tableName, Item: { ...keyOf(generationCopyKey(copy)), ...body } },
+      });
+    }
     try {
       await client.send(
         new TransactWriteItemsCommand({
           TransactItems: [
             change,
             {
-              Update: {
+              // Copy 0 carries the condition: the counter is still what this writer read.
+              Put: {
                 TableName: tableName,
-                Key: keyOf(GENERATION_KEY),
-                UpdateExpression: 'SET #gen = :next, #slot = :change',
+                Item: { ...keyOf(GENERATION_KEY), ...body },
                 ConditionExpression:
                   current === 0
                     ? 'attribute_not_exists(#gen) OR #gen = :current'
                     : '#gen = :current',
-                ExpressionAttributeNames: { '#gen': GENERATION_ATTRIBUTE, '#slot': entry.slot },
-                ExpressionAttributeValues: {
-                  ':next': { N: String(next) },
-                  ':current': { N: String(current) },
-                  ':change': entry.entry,
-                },
+                ExpressionAttributeNames: { '#gen': GENERATION_ATTRIBUTE },
+                ExpressionAttributeValues: { ':current': { N: String(current) } },
                 ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
               },
             },
+            // The other copies follow copy 0 in the same transaction, so all stay identical.
+            ...copies,
           ],
         }),
       );
-      return { changed: true, generation: next };
+      return { changed: true, generation: current + 1 };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
-      const [changeReason, counterReason] = error.CancellationReasons ?? [];
+      const reasons = error.CancellationReasons ?? [];
+      const [changeReason, counterReason] = reasons;
       if (changeReason?.Code === 'ConditionalCheckFailed') return { changed: false };
       const retry =
         counterReason?.Code === 'ConditionalCheckFailed' ||
-        changeReason?.Code === 'TransactionConflict' ||
-        counterReason?.Code === 'TransactionConflict';
+        reasons.some((reason) => reason.Code === 'TransactionConflict');
       if (!retry) throw error;
       if (attempt >= attempts) {
         throw new Error(
           `could not record the change: the generation record stayed contended through ${attempts} attempts; nothing was written`,
         );
       }
-      const seen = counterReason?.Item?.[GENERATION_ATTRIBUTE];
-      current =
-        seen !== undefined
-          ? generationCounter(counterReason?.Item)
-          : await readCounter(client, tableName);
       const pause = Math.random() * Math.min(MAX_BACKOFF_MS, 10 * 2 ** attempt);
       if (limits.giveUpAtMs !== undefined && Date.now() + pause >= limits.giveUpAtMs) {
         throw new Error(
           `could not record the change: the generation record stayed contended until the deadline (${attempt} attempts); nothing was written`,
         );
       }
+      record =
+        counterReason?.Item?.[GENERATION_ATTRIBUTE] !== undefined
+          ? counterReason.Item
+          : await readRecord(client, tableName);
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 }
 
-/** The generation record's counter, read strongly consistently (0 when there is none). */
-async function readCounter(client: DynamoDBClient, tableName: string): Promise<number> {
+/** Copy 0 of the generation record, read strongly consistently (`undefined` when there is none). */
+async function readRecord(client: DynamoDBClient, tableName: string): Promise<Item | undefined> {
   const { Item } = await client.send(
     new GetItemCommand({
       TableName: tableName,
       Key: keyOf(GENERATION_KEY),
       ConsistentRead: true,
-      ProjectionExpression: '#gen',
-      ExpressionAttributeNames: { '#gen': GENERATION_ATTRIBUTE },
     }),
   );
-  return generationCounter(Item);
+  return Item;
 }

@@ -116,11 +116,12 @@ describe('the endpoint under its synthesized role', () => {
     expect(afterOnePoll).toBe('Deny');
   });
 
-  // What each route performs: /revoke puts the token's item, /revoke-all updates the subject's;
-  // both then read the generation record's counter and update it.
+  // What each route performs: both read the generation record (GetItem), then in one
+  // transaction /revoke puts the token's item and /revoke-all updates the subject's, and both put
+  // every copy of the generation record.
   const needs = {
-    revoke: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
-    'revoke-all': ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+    revoke: ['dynamodb:PutItem', 'dynamodb:GetItem'],
+    'revoke-all': ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
   };
 
   it.each(iamActions('revoker'))(

@@ -7,10 +7,12 @@
  * operator's IAM role.
  */
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { RevocationChecker } from '../../../../lambda/request/revocation-checker';
 import { createRevocationEndpoint } from '../../../../lambda/revocations/endpoint';
 import {
   deleteTokenRevocation,
   DynamoDbRevocationStore,
+  GENERATION_COPIES,
   GENERATION_KEY,
   keyOf,
   readRevocationStatus,
@@ -376,5 +378,74 @@ describe('a generation record that cannot be moved', () => {
         )
       ).revoked,
     ).toBe(false);
+  });
+});
+
+describe('the copies of the generation record', () => {
+  it('all say the same after every write, so a container reading any one learns every change', async () => {
+    const table = await freshTable();
+    const reader = new DynamoDbRevocationStore({
+      client: dynamo.clientAs('authorizer', table.tableName),
+      tableName: table.tableName,
+      timeoutMs: 5000,
+    });
+    const jtis = [newJti(), newJti(), newJti()];
+    for (const jti of jtis) {
+      await writeTokenRevocation(table.endpoint, table.tableName, {
+        iss: ISSUER,
+        jti,
+        exp: hourFromNow(),
+      });
+    }
+    await deleteTokenRevocation(table.operator, table.tableName, ISSUER, jtis[0]!);
+
+    const copies = await Promise.all(
+      Array.from({ length: GENERATION_COPIES }, (_, copy) => reader.readGeneration(copy)),
+    );
+
+    expect(copies[0]?.generation).toBe(4);
+    expect(copies[0]?.changes.map((change) => change.key)).toEqual([
+      tokenKey(ISSUER, jtis[0]!),
+      tokenKey(ISSUER, jtis[1]!),
+      tokenKey(ISSUER, jtis[2]!),
+      tokenKey(ISSUER, jtis[0]!),
+    ]);
+    for (const copy of copies) expect(copy).toEqual(copies[0]);
+  });
+
+  it('spread the containers: a checker reading copy 11 drops a revoked token within one poll', async () => {
+    const table = await freshTable();
+    let clock = Date.now();
+    const checker = new RevocationChecker({
+      store: new DynamoDbRevocationStore({
+        client: dynamo.clientAs('authorizer', table.tableName),
+        tableName: table.tableName,
+        timeoutMs: 5000,
+        now: () => clock,
+      }),
+      notRevokedTtlSeconds: 3600,
+      generationPollSeconds: 1,
+      maxEntries: 100,
+      now: () => clock,
+      generationCopy: 11,
+    });
+    const jti = newJti();
+    const token = {
+      revocationKey: tokenKey(ISSUER, jti),
+      subjectKey: subjectKey(ISSUER, 'carol'),
+      exp: hourFromNow(),
+      iat: Math.floor(clock / 1000) - 10,
+    };
+    const before = await checker.check(token);
+
+    await writeTokenRevocation(table.endpoint, table.tableName, {
+      iss: ISSUER,
+      jti,
+      exp: token.exp,
+    });
+    clock += 1001;
+    const after = await checker.check(token);
+
+    expect([before.revoked, after.revoked]).toEqual([false, true]);
   });
 });
