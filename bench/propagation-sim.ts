@@ -61,6 +61,11 @@ export interface SimulationOptions {
    * reads fail closed as they would in AWS.
    */
   readonly capacity?: boolean;
+  /**
+   * Containers come up as Lambda adds them (`LAMBDA_SCALING`), each getting this many requests a
+   * second until the whole fleet is up; then `requests` arrive at `requestsPerSecond`.
+   */
+  readonly ramp?: { readonly requestsPerSecond: number };
   /** A wave of "log out everywhere": `subjects` distinct users spread over the given time. */
   readonly wave?: {
     readonly subjects: number;
@@ -241,8 +246,9 @@ async function runStrategy(
   let allowsOfRevoked = 0;
   let maxDelayMs = 0;
   let allowsAfterBound = 0;
-  for (let request = 0; request < options.requests; request += 1) {
-    const at = (request * 1000) / options.requestsPerSecond;
+  const requests = workload.requestAt.length;
+  for (let request = 0; request < requests; request += 1) {
+    const at = workload.requestAt[request] ?? 0;
     while (nextEvent < events.length && (events[nextEvent]?.at ?? Infinity) <= at) {
       const event = events[nextEvent];
       nextEvent += 1;
@@ -312,17 +318,17 @@ async function runStrategy(
   ) {
     throw new Error('store and checker disagree on the number of reads');
   }
-  const durationSeconds = options.requests / options.requestsPerSecond;
+  const durationSeconds = ((workload.requestAt[requests - 1] ?? 0) + 1) / 1000;
   const pollSeconds = Number(strategy.env.GENERATION_POLL_SECONDS);
   return {
     strategy: strategy.name,
-    requests: options.requests,
+    requests,
     allows,
     denies,
     storeReads: counted.keyReads + counted.generationReads,
     keyReads: counted.keyReads,
     generationReads: counted.generationReads,
-    readsPerRequest: (counted.keyReads + counted.generationReads) / options.requests,
+    readsPerRequest: (counted.keyReads + counted.generationReads) / requests,
     revocations: workload.revocations.length,
     allowsOfRevoked,
     maxDelayMs,

@@ -2,7 +2,9 @@
  * The simulation at internet scale (`npm run simulate -- --scale [--quick] [--json] [--plot F]`):
  * the project's strategy with DynamoDB's per-partition ceilings kept (`capacity.ts`), at 50,
  * 2 000 and 20 000 warm containers, and a wave of "log out everywhere" at 2 000 containers. Each
- * row runs the real handler per container on a virtual clock, as `propagation-sim.ts` does.
+ * row runs the real handler per container on a virtual clock, as `propagation-sim.ts` does; the
+ * fleet first comes up at the rate Lambda adds execution environments (`LAMBDA_SCALING`), then
+ * the row's requests arrive over all of it.
  */
 import {
   STRATEGIES,
@@ -42,6 +44,8 @@ function fleet(
 ): ScaleCase['options'] {
   const requestsPerSecond = containers * PER_CONTAINER_RPS;
   return {
+    // The fleet comes up as Lambda scales (1 000 every 10 s), a request every 4 s per container.
+    ramp: { requestsPerSecond: 0.25 },
     requests: requestsPerSecond * seconds,
     containers,
     tokens: base.tokens,

@@ -34,8 +34,22 @@ export class DynamoDbLocal {
   }
 
   static async start(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+    // A free port may be taken by another process before the JVM binds it: then try another.
+    for (let attempt = 1; ; attempt += 1) {
+      const port = options.port ? options.port : await freePort();
+      try {
+        return await DynamoDbLocal.startOn(port, options);
+      } catch (error) {
+        if (!(error instanceof PortTakenError) || options.port || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private static async startOn(
+    port: number,
+    options: DynamoDbLocalOptions,
+  ): Promise<DynamoDbLocal> {
     const home = jarFolder();
-    const port = options.port ? options.port : await freePort();
     const storage = options.dbPath === undefined ? ['-inMemory'] : ['-dbPath', options.dbPath];
     const java = spawn(
       'java',
@@ -74,7 +88,10 @@ export class DynamoDbLocal {
             ? 'java was not found: DynamoDB Local needs Java 17 or newer on the PATH'
             : `java could not start: ${spawnError.message}`;
         }
-        if (java.exitCode !== null) return `it exited with code ${java.exitCode}: ${stderr.trim()}`;
+        if (java.exitCode !== null) {
+          if (/BindException|Address already in use/.test(stderr)) throw new PortTakenError(port);
+          return `it exited with code ${java.exitCode}: ${stderr.trim()}`;
+        }
         return undefined;
       });
     } catch (error) {
@@ -116,8 +133,12 @@ async function waitUntilServing(
   for (;;) {
     const problem = failure();
     if (problem !== undefined) throw new Error(`DynamoDB Local did not start: ${problem}`);
-    const answered = await answersHttp(endpoint);
-    if (answered) return;
+    const server = await answersHttp(endpoint);
+    if (server !== undefined) {
+      // DynamoDB Local runs on Jetty; anything else there took the port first.
+      if (server.startsWith('Jetty')) return;
+      throw new PortTakenError(Number(new URL(endpoint).port));
+    }
     if (Date.now() > deadline) {
       throw new Error(`DynamoDB Local did not answer within ${timeoutMs} ms`);
     }
@@ -125,17 +146,27 @@ async function waitUntilServing(
   }
 }
 
-/** Whether anything answers HTTP there (DynamoDB Local answers a bare GET with an error). */
-function answersHttp(endpoint: string): Promise<boolean> {
+/**
+ * The `Server` header of whatever answers HTTP there ('' when it names none), or `undefined`
+ * when nothing does yet (DynamoDB Local answers a bare GET with an error, from Jetty).
+ */
+function answersHttp(endpoint: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     const probe = request(endpoint, { method: 'GET', timeout: 1000 }, (response) => {
       response.resume();
-      resolve(true);
+      resolve(String(response.headers.server ?? ''));
     });
     probe.on('timeout', () => probe.destroy());
-    probe.on('error', () => resolve(false));
+    probe.on('error', () => resolve(undefined));
     probe.end();
   });
+}
+
+/** The port was taken by another process before DynamoDB Local could bind it. */
+class PortTakenError extends Error {
+  constructor(port: number) {
+    super(`port ${port} was taken before DynamoDB Local could bind it`);
+  }
 }
 
 /** A free loopback port (free when asked; DynamoDB Local takes it a moment later). */

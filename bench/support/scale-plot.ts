@@ -7,7 +7,7 @@ import { PARTITION_READ_UNITS } from '../../lambda/revocations/table';
 import type { ScaleRun } from '../scale-sim';
 
 const WIDTH = 960;
-const HEIGHT = 360;
+const HEIGHT = 410;
 const PANEL = { width: 400, height: 250, top: 50 };
 const LEFTS = [70, 550];
 const COLOURS = ['#1f77b4', '#2ca02c', '#d62728', '#9467bd', '#ff7f0e', '#8c564b'];
@@ -19,14 +19,18 @@ interface Curve {
   readonly dashed?: boolean;
 }
 
+/** Runs longer than this (the 50-container row runs 1 000 s) would squeeze the others flat. */
+const LONGEST_SECONDS = 400;
+
 export function plotScale(run: ScaleRun): string {
-  const left = run.series.map((series, index) => ({
+  const shown = run.series.filter((series) => series.readUnits.length <= LONGEST_SECONDS);
+  const left = shown.map((series, index) => ({
     label: series.label,
     values: series.readUnits,
     colour: COLOURS[index % COLOURS.length] ?? '#000',
   }));
   const right: Curve[] = [
-    ...run.series.map((series, index) => ({
+    ...shown.map((series, index) => ({
       label: series.label,
       values: series.busiest,
       colour: COLOURS[index % COLOURS.length] ?? '#000',

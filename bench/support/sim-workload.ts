@@ -44,10 +44,18 @@ function zipfSampler(size: number, exponent: number, random: () => number): () =
   };
 }
 
+/**
+ * How fast Lambda adds execution environments to one function: 1 000 every 10 seconds (Lambda
+ * Developer Guide, "Lambda scaling behavior"). A fleet of 20 000 warm containers took at least
+ * 200 s to come up; the simulation's ramp follows it, so cold starts are not all in one second.
+ */
+export const LAMBDA_SCALING = { environments: 1000, everySeconds: 10 } as const;
+
 export interface Workload {
   readonly tokens: string[];
   readonly jtis: string[];
-  /** Per request: token index and container index. */
+  /** Per request: its virtual time (ms), token index and container index. */
+  readonly requestAt: Float64Array;
   readonly requestToken: Uint32Array;
   readonly requestContainer: Uint16Array;
   /** Revocations in time order: virtual ms and token index. */
@@ -82,13 +90,39 @@ export function makeWorkload(options: SimulationOptions, start: number): Workloa
     tokens.push(signCompactJws('RS256', privateKey, header, payload));
     jtis.push(jti);
   }
-  const requestToken = new Uint32Array(options.requests);
-  const requestContainer = new Uint16Array(options.requests);
-  for (let index = 0; index < options.requests; index += 1) {
-    requestToken[index] = zipf();
-    requestContainer[index] = Math.floor(random() * options.containers);
+  // With a ramp, containers come up as Lambda adds them, each getting `ramp.requestsPerSecond`
+  // meanwhile; then `options.requests` arrive at `requestsPerSecond` over the whole fleet.
+  const available = (second: number): number =>
+    Math.min(
+      options.containers,
+      LAMBDA_SCALING.environments * (Math.floor(second / LAMBDA_SCALING.everySeconds) + 1),
+    );
+  const rampSeconds = options.ramp
+    ? Math.ceil(options.containers / LAMBDA_SCALING.environments - 1) * LAMBDA_SCALING.everySeconds
+    : 0;
+  const perSecond: number[] = [];
+  for (let second = 0; second < rampSeconds; second += 1) {
+    perSecond.push(Math.round(available(second) * (options.ramp?.requestsPerSecond ?? 0)));
   }
-  const durationMs = (options.requests * 1000) / options.requestsPerSecond;
+  const rampRequests = perSecond.reduce((sum, count) => sum + count, 0);
+  const total = rampRequests + options.requests;
+  const requestAt = new Float64Array(total);
+  const requestToken = new Uint32Array(total);
+  const requestContainer = new Uint16Array(total);
+  let index = 0;
+  perSecond.forEach((count, second) => {
+    for (let k = 0; k < count; k += 1, index += 1) {
+      requestAt[index] = second * 1000 + (k * 1000) / count;
+      requestContainer[index] = Math.floor(random() * available(second));
+      requestToken[index] = zipf();
+    }
+  });
+  for (let k = 0; k < options.requests; k += 1, index += 1) {
+    requestAt[index] = rampSeconds * 1000 + (k * 1000) / options.requestsPerSecond;
+    requestContainer[index] = Math.floor(random() * options.containers);
+    requestToken[index] = zipf();
+  }
+  const durationMs = (requestAt[total - 1] ?? 0) + 1000 / options.requestsPerSecond;
   const revoked = new Set<number>();
   const revocations: { at: number; token: number }[] = [];
   for (
@@ -124,6 +158,7 @@ export function makeWorkload(options: SimulationOptions, start: number): Workloa
   return {
     tokens,
     jtis,
+    requestAt,
     requestToken,
     requestContainer,
     revocations,

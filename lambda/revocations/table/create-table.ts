@@ -6,6 +6,7 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  ResourceInUseException,
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
@@ -23,14 +24,22 @@ export async function ensureRevocationTable(
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: TABLE_KEY.name, AttributeType: TABLE_KEY.type }],
-      KeySchema: [{ AttributeName: TABLE_KEY.name, KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  let created = true;
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [{ AttributeName: TABLE_KEY.name, AttributeType: TABLE_KEY.type }],
+        KeySchema: [{ AttributeName: TABLE_KEY.name, KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  } catch (error) {
+    // Made meanwhile: by another process, or by this request's first attempt when the SDK
+    // retried it after a time-out (a slow CreateTable on a busy machine).
+    if (!(error instanceof ResourceInUseException)) throw error;
+    created = false;
+  }
   await waitUntilActive(client, tableName);
   try {
     await client.send(
@@ -42,7 +51,7 @@ export async function ensureRevocationTable(
   } catch {
     // A local DynamoDB may not implement TTL; expiry is checked by the authorizer anyway.
   }
-  return true;
+  return created;
 }
 
 async function waitUntilActive(client: DynamoDBClient, tableName: string): Promise<void> {
