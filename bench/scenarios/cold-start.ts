@@ -16,7 +16,7 @@ const execFileAsync = promisify(execFile);
 async function run({ settings, env }: BenchContext): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
   try {
-    const authorizer = await bundle('lambda/handlers/authorizer.ts', join(dir, 'authorizer'));
+    const authorizer = await bundle('lambda/handlers/authorizer.mts', join(dir, 'authorizer'));
     const reference = await bundle('bench/reference-handler.ts', join(dir, 'reference'));
     const probe = join(dir, 'probe.mjs');
     writeFileSync(
