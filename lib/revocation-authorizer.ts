@@ -48,7 +48,7 @@ const ATTRIBUTE_TYPES = {
   B: dynamodb.AttributeType.BINARY,
 } as const;
 
-const AUTHORIZER_ENTRY = path.join(__dirname, '..', 'lambda', 'handlers', 'authorizer.ts');
+const AUTHORIZER_ENTRY = path.join(__dirname, '..', 'lambda', 'handlers', 'authorizer.mts');
 const ENDPOINT_ENTRY = path.join(__dirname, '..', 'lambda', 'handlers', 'revoke.ts');
 
 export class RevocationAuthorizer extends Construct implements IAuthorizerMetrics {

@@ -1,7 +1,7 @@
 /**
  * `npm run invoke -- <event.json> [--env-vars env.json] [--function <LogicalId>] [--token <jwt>]`
  *
- * `sam local invoke` without Docker: runs the authorizer's Lambda entry (`lambda/handlers/authorizer.ts`,
+ * `sam local invoke` without Docker: runs the authorizer's Lambda entry (`lambda/handlers/authorizer.mts`,
  * the code the bundle is built from) once with the given event, after applying an env-vars file
  * in SAM's format (`Parameters` for every function, then the block of the chosen function), and
  * prints what Lambda would return. With `--token`, the event's bearer token is replaced.
@@ -114,7 +114,7 @@ async function main(): Promise<number> {
   let handler: (event: unknown) => Promise<unknown>;
   try {
     const entry = (await import(
-      pathToFileURL(join(__dirname, '..', 'lambda', 'handlers', 'authorizer.ts')).href
+      pathToFileURL(join(__dirname, '..', 'lambda', 'handlers', 'authorizer.mts')).href
     )) as {
       handler: typeof handler;
     };

@@ -1,6 +1,6 @@
 /**
  * The authorizer as a function of its dependencies: event -> token -> verify -> revocation
- * check -> answer. `handlers/authorizer.ts` builds the real dependencies once per container; tests and the
+ * check -> answer. `handlers/authorizer.mts` builds the real dependencies once per container; tests and the
  * local gateway build their own.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -31,6 +31,7 @@ import { elapsedClock } from '../shared/elapsed-clock';
 import {
   GENERATION_COPIES,
   type Change,
+  type GenerationState,
   type Revocation,
   type RevocationStore,
 } from '../revocations/table';
@@ -216,10 +217,31 @@ export class RevocationChecker {
     return this.poll;
   }
 
-  private async readGeneration(): Promise<void> {
+  /**
+   * The cold start's first generation read, made in the init phase before any request (it also
+   * opens the store's connection). Its reading is kept, as a request's poll would keep it, only
+   * when it arrives before `signal` aborts and no request has read the record meanwhile: the
+   * first request then reads just its keys. A failed or late read changes nothing, and, unlike
+   * a poll, is never joined by a request, so the first request reads the record itself as it
+   * would have without the prefetch. With polling off the reading is not needed; the read still
+   * opens the connection.
+   */
+  async prefetch(signal: AbortSignal): Promise<void> {
     const startedAt = this.monotonicNow();
     this.stats.generationReads += 1;
     const state = await this.store.readGeneration(this.generationCopy);
+    if (signal.aborted || this.pollIntervalMs === 0 || this.generation !== undefined) return;
+    this.apply(state, startedAt);
+  }
+
+  private async readGeneration(): Promise<void> {
+    const startedAt = this.monotonicNow();
+    this.stats.generationReads += 1;
+    this.apply(await this.store.readGeneration(this.generationCopy), startedAt);
+  }
+
+  /** Applies a reading of the generation record made by a read that started at `startedAt`. */
+  private apply(state: GenerationState, startedAt: number): void {
     const known = this.generation;
     if (known === undefined) {
       // Nothing is cached yet (the cold start reads the record first).

@@ -14,7 +14,13 @@ import {
   type JwtVerifierProperties,
   type VerifyProperties,
 } from 'aws-jwt-verify/jwt-verifier';
-import { SimpleJwksCache, SimplePenaltyBox, type JwksCache } from 'aws-jwt-verify/jwk';
+import {
+  assertIsJwks,
+  SimpleJwksCache,
+  SimplePenaltyBox,
+  type Jwks,
+  type JwksCache,
+} from 'aws-jwt-verify/jwk';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
 import {
   isJsonObject,
@@ -69,6 +75,14 @@ export interface VerifiedToken {
 export interface TokenVerifier {
   /** Resolves to the verified token; rejects with `TokenRejectedError` (401) or another error (500). */
   verify(token: string): Promise<VerifiedToken>;
+  /**
+   * Fetches every configured issuer's JWKS ahead of the first token, as aws-jwt-verify's
+   * `hydrate()` does, all at once. A JWKS is kept only when it arrived whole and valid before
+   * `signal` aborted; a failure leaves nothing behind (no cooldown, no fetch still in flight for
+   * a request to join), so the first token fetches as it would have without the prefetch.
+   * Rejects when any issuer's keys could not be had.
+   */
+  prefetchKeys(signal: AbortSignal): Promise<void>;
 }
 
 export interface TokenVerifierDeps {
@@ -98,15 +112,16 @@ export function createTokenVerifier(
           now,
         })
       : undefined;
+  const fetcher = new JwksFetcher({
+    allowedUris: config.issuers.map((issuer) => issuer.jwksUri),
+    timeoutMs: config.jwksTimeoutMs,
+    httpsAgent: deps.jwksHttpsAgent,
+  });
   const maxAgeCache: MaxAgeJwksCache | undefined = deps.jwksCache
     ? undefined
     : new MaxAgeJwksCache({
         inner: new SimpleJwksCache({
-          fetcher: new JwksFetcher({
-            allowedUris: config.issuers.map((issuer) => issuer.jwksUri),
-            timeoutMs: config.jwksTimeoutMs,
-            httpsAgent: deps.jwksHttpsAgent,
-          }),
+          fetcher,
           penaltyBox: new SimplePenaltyBox({ waitSeconds: config.jwksCooldownSeconds }),
         }),
         maxAgeMs: config.jwksMaxAgeSeconds * 1000,
@@ -183,6 +198,28 @@ export function createTokenVerifier(
       if (ttl >= 1) verifiedTokens?.set(token, verified, ttl);
       return verified;
     },
+
+    async prefetchKeys(signal: AbortSignal): Promise<void> {
+      // A cache handed in (tests) is filled the library's way.
+      if (maxAgeCache === undefined) return verifier.hydrate();
+      // Not through the cache's own getJwks: a fetch it still had in flight when the init phase
+      // ended would be joined by the first request, and fail it if that fetch then failed
+      // (after a provisioned-concurrency freeze, say) where a fresh fetch would have worked.
+      const uris = [...new Set(config.issuers.map((issuer) => issuer.jwksUri))];
+      const results = await Promise.allSettled(
+        uris.map(async (uri) => {
+          const jwks = parseJwks(uri, await fetcher.fetch(uri, { signal }));
+          if (!signal.aborted) maxAgeCache.addJwks(uri, jwks);
+        }),
+      );
+      const failures = results.filter((result) => result.status === 'rejected');
+      if (failures.length > 0) {
+        throw new AggregateError(
+          failures.map((failure) => failure.reason as unknown),
+          'issuer keys not prefetched',
+        );
+      }
+    },
   };
 
   /** Strictly before exp + skew: a token is no longer valid at that instant. */
@@ -250,6 +287,18 @@ export function createTokenVerifier(
       claims: payload,
     };
   }
+}
+
+/** A JWKS document checked as aws-jwt-verify checks the ones it fetches itself. */
+function parseJwks(uri: string, body: ArrayBuffer): Jwks {
+  let jwks: Json;
+  try {
+    jwks = safeJsonParse(new TextDecoder('utf8', { fatal: true, ignoreBOM: true }).decode(body));
+  } catch (error) {
+    throw new JwksValidationError(`JWKS at ${uri} could not be parsed as JSON: ${String(error)}`);
+  }
+  assertIsJwks(jwks);
+  return jwks;
 }
 
 /** A scope as issuers write it: one space-separated string, or a list of strings. */

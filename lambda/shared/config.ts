@@ -70,6 +70,11 @@ export interface AuthorizerConfig {
   readonly httpApiResponseMode: HttpApiResponseMode;
   /** Metrics are published at most this often (0: every invocation). */
   readonly metricsFlushSeconds: number;
+  /**
+   * Deadline of the cold start's prefetch (issuer keys, DynamoDB connection, generation record)
+   * in the init phase; 0 turns it off.
+   */
+  readonly initPrefetchTimeoutMs: number;
   /** `AWS_REGION`; the SDK needs one. */
   readonly region: string;
   /** `AWS_ENDPOINT_URL_DYNAMODB`, for a local DynamoDB. */
@@ -119,6 +124,7 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
     verifiedTokenCacheEntries: read.integer(INT.verifiedTokenCacheEntries),
     httpApiResponseMode: read.oneOf(ENV.httpApiResponseMode, ['simple', 'iam'] as const, 'simple'),
     metricsFlushSeconds: read.integer(INT.metricsFlushSeconds),
+    initPrefetchTimeoutMs: read.integer(INT.initPrefetchTimeoutMs),
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '',
     dynamoDbEndpoint: read.optional(ENV.dynamoDbEndpoint),
   };

@@ -40,6 +40,8 @@ export const INTEGER_SETTINGS = {
     max: 1_000_000,
   },
   metricsFlushSeconds: { env: 'METRICS_FLUSH_SECONDS', default: 10, min: 0, max: 60 },
+  // Lambda gives a function's init phase 10 s; the prefetch must end well inside it.
+  initPrefetchTimeoutMs: { env: 'INIT_PREFETCH_TIMEOUT_MS', default: 1500, min: 0, max: 8000 },
 } as const satisfies Record<string, IntegerSetting>;
 
 /** The other settings' variables. */

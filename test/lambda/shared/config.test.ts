@@ -52,6 +52,7 @@ describe('loadConfig', () => {
       verifiedTokenCacheEntries: 10000,
       httpApiResponseMode: 'simple',
       metricsFlushSeconds: 10,
+      initPrefetchTimeoutMs: 1500,
       region: 'eu-west-1',
       dynamoDbEndpoint: undefined,
     });
@@ -162,6 +163,8 @@ describe('loadConfig', () => {
     ],
     [{ JWT_CLOCK_SKEW_SECONDS: '-1' }, 'JWT_CLOCK_SKEW_SECONDS: -1 is outside 0..300'],
     [{ CACHE_MAX_ENTRIES: '1.5' }, 'CACHE_MAX_ENTRIES: "1.5" is not a whole number'],
+    // The init phase has 10 s; the prefetch must leave it time.
+    [{ INIT_PREFETCH_TIMEOUT_MS: '9000' }, 'INIT_PREFETCH_TIMEOUT_MS: 9000 is outside 0..8000'],
   ])('refuses %p', (overrides, problem) => {
     expect(problemsOf({ ...minimal, ...overrides })).toEqual([problem]);
   });
