@@ -112,6 +112,7 @@ export interface StrategyResult {
   readonly throttledReads: number;
   readonly throttledWrites: number;
   readonly peakPartitionReadUnitsPerSecond: number;
+  readonly peakPartitionWriteUnitsPerSecond: number;
   /** With `capacity`: read units served a second, and the busiest partition's, over time. */
   readonly readUnitsBySecond: readonly number[];
   readonly busiestReadUnitsBySecond: readonly number[];
@@ -343,6 +344,7 @@ async function runStrategy(
     throttledReads: capacity?.throttledReads ?? 0,
     throttledWrites: capacity?.throttledWrites ?? 0,
     peakPartitionReadUnitsPerSecond: capacity?.peakReadUnitsPerSecond ?? 0,
+    peakPartitionWriteUnitsPerSecond: capacity?.peakWriteUnitsPerSecond ?? 0,
     readUnitsBySecond: capacity?.readUnitsBySecond ?? [],
     busiestReadUnitsBySecond: capacity?.busiestReadUnitsBySecond ?? [],
     wallSeconds: (performance.now() - wallStart) / 1000,

@@ -27,6 +27,7 @@ export interface ScaleRow {
   readonly failedClosed: number;
   readonly logouts: number;
   readonly throttledWrites: number;
+  readonly peakPartitionWriteUnitsPerSecond: number;
 }
 
 interface ScaleCase {
@@ -148,17 +149,18 @@ function rowOf(strategy: string, result: StrategyResult): ScaleRow {
     failedClosed: result.failedClosed,
     logouts: result.logouts,
     throttledWrites: result.throttledWrites,
+    peakPartitionWriteUnitsPerSecond: result.peakPartitionWriteUnitsPerSecond,
   };
 }
 
 export function formatScaleRows(rows: readonly ScaleRow[]): string {
   const lines = [
-    '| strategy | containers | requests | reads | reads/request | largest delay | Allows after the bound | throttled reads | busiest partition, RCU/s | failed closed |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| strategy | containers | requests | reads | reads/request | largest delay | Allows after the bound | throttled reads | busiest partition, RCU/s | busiest partition, WCU/s | failed closed |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const row of rows) {
     lines.push(
-      `| ${row.strategy} | ${row.containers} | ${row.requests} | ${row.storeReads} | ${row.readsPerRequest.toFixed(4)} | ${row.maxDelaySeconds.toFixed(3)} s | ${row.allowsAfterBound} | ${row.throttledReads} | ${row.peakPartitionReadUnitsPerSecond} | ${row.failedClosed} |`,
+      `| ${row.strategy} | ${row.containers} | ${row.requests} | ${row.storeReads} | ${row.readsPerRequest.toFixed(4)} | ${row.maxDelaySeconds.toFixed(3)} s | ${row.allowsAfterBound} | ${row.throttledReads} | ${row.peakPartitionReadUnitsPerSecond} | ${row.peakPartitionWriteUnitsPerSecond} | ${row.failedClosed} |`,
     );
   }
   return lines.join('\n');

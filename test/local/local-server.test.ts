@@ -17,6 +17,10 @@ const WINDOW_DEADLINE_MS = 5000;
 
 const baseEnv = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME });
 
+// Each server starts a DynamoDB Local (a JVM) and synthesizes the construct's roles; some tests
+// start two. On a loaded 2-core machine that passed the default 30 s: a budget, not a target.
+jest.setTimeout(120_000);
+
 describe.each(['rest-token', 'rest-request', 'http-v2'] as const)(
   'local mode with %s events',
   (eventKind) => {

@@ -8,6 +8,10 @@ import { eventually, get, jti, tempDataDir } from '../helpers/local';
 
 const WINDOW_DEADLINE_MS = 5000;
 
+// Each server starts a DynamoDB Local (a JVM) and synthesizes the construct's roles; on a loaded
+// 2-core machine that passed the default 30 s: a budget, not a target.
+jest.setTimeout(120_000);
+
 let data: ReturnType<typeof tempDataDir>;
 let server: LocalServer;
 
