@@ -83,8 +83,11 @@ export class DemoStack extends Stack {
     });
     this.restApi = new apigateway.RestApi(this, 'RestApi', {
       description: 'Demo REST API behind the JWT revocation authorizer',
+      // Access and execution logs need the account's API Gateway CloudWatch role. It is set once
+      // per account and Region, and other APIs rely on it: deleting the demo must not take it
+      // away, so the role and the account setting are retained.
       cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
         stageName: 'demo',
         accessLogDestination: new apigateway.LogGroupLogDestination(restAccessLogs),

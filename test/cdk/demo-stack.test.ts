@@ -71,6 +71,33 @@ describe('npx cdk synth of the demo stack (offline, local esbuild, cdk-nag AwsSo
     );
   });
 
+  it("leaves the account's API Gateway CloudWatch role and setting behind when the demo is deleted", () => {
+    // Set once per account and Region, relied on by every API there.
+    const role = template.findResources('AWS::IAM::Role', {
+      Properties: {
+        ManagedPolicyArns: [
+          {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+              ],
+            ],
+          },
+        ],
+      },
+    });
+    const account = template.findResources('AWS::ApiGateway::Account');
+
+    expect(Object.values(role)).toHaveLength(1);
+    expect(Object.values(account)).toHaveLength(1);
+    for (const resource of [...Object.values(role), ...Object.values(account)]) {
+      expect(resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+  });
+
   it('bundles the authorizer and the endpoint as ESM with the SDK inside', () => {
     const bundles = readdirSync(outdir)
       .filter((name) => name.startsWith('asset.'))
