@@ -1,5 +1,12 @@
 /**
  * `npm run invoke -- <event.json> [--env-vars env.json] [--function <LogicalId>] [--token <jwt>]`
+ * `npm run invoke -- -t <template.json> --function <id> <event.json> [--env-vars env.json] ...`
+ * `npm run invoke -- -t <template.json> --list`
+ *
+ * With a synthesized template (`-t`), it applies SAM's rules (`sam-template.ts`): the function is
+ * found as `sam local invoke` finds it, it gets only the variables the template declares (with
+ * the shell's and the env-vars file's values for them), and each variable SAM would drop is
+ * named on stderr. `--list` prints the identifiers SAM accepts for each function.
  *
  * `sam local invoke` without Docker: runs the authorizer's Lambda entry (`lambda/handlers/authorizer.mts`,
  * the code the bundle is built from) once with the given event, after applying an env-vars file
@@ -13,10 +20,14 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { isLoopbackHost } from '../lambda/shared/config';
 import { ENV } from '../lambda/shared/settings';
+import { findSamFunction, samEnvironment, samFunctions } from './sam-template';
 import { localDataDir, readState } from './state';
 
-const USAGE =
-  'Usage: npm run invoke -- <event.json> [--env-vars env.json] [--function <LogicalId>] [--token <jwt>]';
+const USAGE = [
+  'Usage: npm run invoke -- <event.json> [--env-vars env.json] [--function <LogicalId>] [--token <jwt>]',
+  '       npm run invoke -- -t <template.json> --function <id> <event.json> [--env-vars env.json] [--token <jwt>]',
+  '       npm run invoke -- -t <template.json> --list',
+].join('\n');
 
 /** Environment variables from a SAM env-vars file. */
 export function samEnvVars(json: unknown, functionId: string | undefined): Record<string, string> {
@@ -76,6 +87,8 @@ async function main(): Promise<number> {
       options: {
         'env-vars': { type: 'string', short: 'n' },
         function: { type: 'string' },
+        template: { type: 'string', short: 't' },
+        list: { type: 'boolean' },
         token: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -88,6 +101,19 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (parsed.values.list) {
+    if (!parsed.values.template) {
+      process.stderr.write(`invoke: --list needs -t <template.json>\n${USAGE}\n`);
+      return 2;
+    }
+    try {
+      process.stdout.write(listFunctions(readJson(parsed.values.template)));
+      return 0;
+    } catch (error) {
+      process.stderr.write(`invoke: ${(error as Error).message}\n`);
+      return 2;
+    }
+  }
   const [eventFile] = parsed.positionals;
   if (eventFile === undefined || parsed.positionals.length > 1) {
     process.stderr.write(`${USAGE}\n`);
@@ -96,11 +122,14 @@ async function main(): Promise<number> {
   let event: Record<string, unknown>;
   try {
     event = JSON.parse(readFileSync(eventFile, 'utf8')) as Record<string, unknown>;
-    if (parsed.values['env-vars']) {
-      const vars = samEnvVars(
-        JSON.parse(readFileSync(parsed.values['env-vars'], 'utf8')),
+    if (parsed.values.template) {
+      applySamEnvironment(
+        readJson(parsed.values.template),
         parsed.values.function,
+        parsed.values['env-vars'] ? readJson(parsed.values['env-vars']) : undefined,
       );
+    } else if (parsed.values['env-vars']) {
+      const vars = samEnvVars(readJson(parsed.values['env-vars']), parsed.values.function);
       Object.assign(process.env, vars);
     }
   } catch (error) {
@@ -133,6 +162,52 @@ async function main(): Promise<number> {
   } catch (error) {
     process.stdout.write(`${JSON.stringify(lambdaError(error))}\n`);
     return 1;
+  }
+}
+
+function readJson(file: string): unknown {
+  return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+}
+
+/** The functions of a template and the identifiers `sam local invoke` accepts for each. */
+export function listFunctions(template: unknown): string {
+  return samFunctions(template)
+    .map(
+      (fn) =>
+        `${fn.resourceId}\tlogical ID ${fn.logicalId}${fn.functionName ? `\tname ${fn.functionName}` : ''}\n` +
+        `\tvariables SAM sets: ${Object.keys(fn.variables).join(', ') || 'none'}\n`,
+    )
+    .join('');
+}
+
+/**
+ * Sets the environment `sam local invoke` would give the function: the settings this project
+ * reads are cleared first, so that nothing the template leaves out reaches the function from
+ * this shell, except where SAM itself passes it (a declared variable the shell also holds).
+ */
+function applySamEnvironment(
+  template: unknown,
+  identifier: string | undefined,
+  envVars: unknown,
+): void {
+  const functions = samFunctions(template);
+  if (identifier === undefined && functions.length !== 1) {
+    throw new Error(
+      `the template has ${functions.length} functions; choose one with --function (see --list)`,
+    );
+  }
+  const fn = identifier === undefined ? functions[0]! : findSamFunction(functions, identifier);
+  const shell = { ...process.env };
+  const { variables, dropped } = samEnvironment(fn, envVars, shell);
+  for (const name of [...Object.values(ENV), ...Object.keys(fn.variables)])
+    delete process.env[name];
+  Object.assign(process.env, variables);
+  // As SAM: the region from the shell's settings, else us-east-1.
+  process.env.AWS_REGION = shell.AWS_REGION ?? shell.AWS_DEFAULT_REGION ?? 'us-east-1';
+  for (const name of dropped) {
+    process.stderr.write(
+      `invoke: sam local invoke would drop ${name}: the template does not declare it for ${fn.resourceId}\n`,
+    );
   }
 }
 
