@@ -11,14 +11,15 @@ export default {
     enableFindRelatedTests: true,
     config: {
       // Left out of mutation runs only (npm test runs them): they check the construct (CDK
-      // synth), the benchmark and simulation (seconds a mutant), and processes started by the
-      // test, whose coverage Stryker cannot see.
+      // synth), the benchmark and simulation (seconds a mutant), processes started by the
+      // test, whose coverage Stryker cannot see, and the pack test (a build and an install).
       testPathIgnorePatterns: [
         '/node_modules/',
         '<rootDir>/test/cdk/',
         '<rootDir>/test/bench/',
         '<rootDir>/test/local/npm-start.test.ts',
         '<rootDir>/test/local/invoke.test.ts',
+        '<rootDir>/test/package/',
       ],
     },
   },
@@ -33,8 +34,8 @@ export default {
     'lambda/revocations/table/keys.ts',
     'lambda/revocations/table/reader.ts',
   ],
-  // Not copied to the sandbox: local state, reports, CDK output.
-  ignorePatterns: ['.local', '.bench', 'cdk.out', 'coverage', '.stryker'],
+  // Not copied to the sandbox: local state, reports, CDK output, the built package.
+  ignorePatterns: ['.local', '.bench', 'cdk.out', 'coverage', '.stryker', 'dist'],
   incremental: true,
   incrementalFile: '.stryker/incremental.json',
   concurrency: 2,

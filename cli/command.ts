@@ -11,6 +11,8 @@ export interface CliIo {
   readonly err: (text: string) => void;
   /** Clock in milliseconds. */
   readonly now?: () => number;
+  /** Reads all of standard input (`-` in place of a token). */
+  readonly readStdin?: () => Promise<string>;
 }
 
 /** The option values `parseArgs` read from a command line. */
@@ -20,6 +22,8 @@ export type CommandValues = Record<string, string | boolean | undefined>;
 export interface Command {
   readonly help: string;
   readonly options: ParseArgsConfig['options'];
+  /** A positional token given as `-` is read from standard input instead. */
+  readonly takesToken?: boolean;
   /** Returns the exit code; throws `UsageError` for bad input, anything else for the store. */
   readonly run: (context: CommandContext) => Promise<number> | number;
 }

@@ -15,6 +15,7 @@ import { statusCommand } from './commands/status';
 import { tokenCommand } from './commands/token';
 import { unrevokeCommand } from './commands/unrevoke';
 import { storeErrorMessage } from './store';
+import { packageVersion } from './version';
 
 export { readTokenClaims } from './arguments';
 export type { CliIo } from './command';
@@ -37,6 +38,9 @@ Commands:
   list             list the revocations in force, a page at a time
 
 Each command takes --help, --json (output for scripts) and --table <name>.
+revoke, status and unrevoke read the token from standard input when it is given as -
+(keeps it out of shell history and process lists: jti revoke - < token.txt).
+jti --version prints the package's version.
 The store: REVOCATION_TABLE_NAME and AWS_ENDPOINT_URL_DYNAMODB, else the running npm start.
 Exit codes: 0 done, 1 the store failed, 2 bad input.`;
 
@@ -55,6 +59,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(MAIN_HELP);
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    io.out(packageVersion());
+    return 0;
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
@@ -81,7 +89,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return await command.run({
       io,
       values: parsed.values,
-      positionals: parsed.positionals,
+      positionals: command.takesToken
+        ? await tokenFromStdin(parsed.positionals, io)
+        : parsed.positionals,
       json: parsed.values.json === true,
       now: io.now ?? Date.now,
     });
@@ -93,4 +103,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.err(`jti ${name}: ${storeErrorMessage(error)}`);
     return 1;
   }
+}
+
+/** The positionals with a lone `-` replaced by the token read from standard input. */
+async function tokenFromStdin(positionals: string[], io: CliIo): Promise<string[]> {
+  if (positionals.length !== 1 || positionals[0] !== '-') return positionals;
+  const token = (io.readStdin ? await io.readStdin() : '').trim();
+  if (!token) throw new UsageError('no token on standard input (for -)');
+  return [token];
 }

@@ -7,6 +7,7 @@ runCli(process.argv.slice(2), {
   env: process.env,
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  readStdin,
 }).then(
   (code) => process.exit(code),
   (error: unknown) => {
@@ -14,3 +15,11 @@ runCli(process.argv.slice(2), {
     process.exit(1);
   },
 );
+
+/** All of standard input; at a terminal, says first that it waits for the token. */
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('jti: paste the token, then Ctrl-D\n');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,6 +1,9 @@
 /**
- * How the Lambda functions are bundled, in one place: the construct hands these to CDK's
- * NodejsFunction (local esbuild), and the benchmark builds its cold-start bundles with the same.
+ * How the Lambda functions are bundled, in one place: the package's build (`npm run build`)
+ * bundles them with these settings into `dist/bundles/`, the construct hands the same settings to
+ * CDK's NodejsFunction (local esbuild) when it runs from this repository's sources
+ * (`lib/function-code.ts`), and the benchmark builds its cold-start bundles with the same. No
+ * CDK import here: the build and the benchmark read this file too.
  */
 export const FUNCTION_BUNDLING = {
   format: 'esm',
@@ -21,3 +24,17 @@ export const FUNCTION_BUNDLING = {
   banner:
     "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
 } as const;
+
+/** The functions' entry points, relative to the project's root, by the name of their bundle. */
+export const FUNCTION_ENTRIES = {
+  authorizer: 'lambda/handlers/authorizer.mts',
+  revoke: 'lambda/handlers/revoke.ts',
+} as const;
+
+export type FunctionBundleName = keyof typeof FUNCTION_ENTRIES;
+
+/**
+ * Where `npm run build` writes each function's bundle (`index.mjs` and its source map),
+ * relative to the package's `dist/` folder: `dist/bundles/<name>/`.
+ */
+export const BUNDLES_DIR = 'bundles';

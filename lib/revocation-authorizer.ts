@@ -5,7 +5,6 @@
  * default of 300 s would keep revoked tokens working for five minutes), the table is retained
  * and protected from deletion.
  */
-import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -15,7 +14,6 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
@@ -26,8 +24,9 @@ import {
 } from '../lambda/revocations/table/layout';
 import { INTEGER_SETTINGS } from '../lambda/shared/settings';
 import { createAlarms } from './alarms';
-import { FUNCTION_BUNDLING } from './bundling';
+import type { FunctionBundleName } from './bundling';
 import { createDashboard } from './dashboard';
+import { bundledFunction } from './function-code';
 import { functionEnvironment } from './function-environment';
 import { vpcAccessStatement } from './function-tuning';
 import { AuthorizerMetrics, defaultMetricsInstance, type IAuthorizerMetrics } from './metrics';
@@ -48,14 +47,11 @@ const ATTRIBUTE_TYPES = {
   B: dynamodb.AttributeType.BINARY,
 } as const;
 
-const AUTHORIZER_ENTRY = path.join(__dirname, '..', 'lambda', 'handlers', 'authorizer.mts');
-const ENDPOINT_ENTRY = path.join(__dirname, '..', 'lambda', 'handlers', 'revoke.ts');
-
 export class RevocationAuthorizer extends Construct implements IAuthorizerMetrics {
   /** The revocation table (created, or the one passed in). */
   readonly table: dynamodb.ITableV2;
   /** The authorizer function, behind every authorizer made here (through `alias` if any). */
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   /**
    * With `provisionedConcurrency`: the alias `live` with the provisioned environments, which
    * every authorizer made here invokes instead of the function.
@@ -66,7 +62,7 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
   /** With `dashboard: true`: this instance's CloudWatch dashboard. */
   readonly dashboard: cloudwatch.Dashboard | undefined;
   /** The revocation endpoint's function, with `revocationEndpoint: true`. */
-  readonly revokeFunction: nodejs.NodejsFunction | undefined;
+  readonly revokeFunction: lambda.Function | undefined;
   /** API Gateway's authorizer cache TTL applied to every authorizer made here. */
   readonly authorizerCacheTtl: Duration;
   /**
@@ -115,9 +111,9 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
     );
     this.metrics = new AuthorizerMetrics(this.environment);
     // Each function gets exactly the operations the table module declares for its side.
-    this.function = this.createFunction('Function', AUTHORIZER_ENTRY, 'reader');
+    this.function = this.createFunction('Function', 'authorizer', 'reader');
     this.revokeFunction = props.revocationEndpoint
-      ? this.createFunction('RevokeFunction', ENDPOINT_ENTRY, 'revoker')
+      ? this.createFunction('RevokeFunction', 'revoke', 'revoker')
       : undefined;
     this.alias = props.provisionedConcurrency
       ? this.function.addAlias('live', {
@@ -309,7 +305,7 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
     }
   }
 
-  private requireRevokeFunction(): nodejs.NodejsFunction {
+  private requireRevokeFunction(): lambda.Function {
     if (!this.revokeFunction) {
       throw new Error(
         'RevocationAuthorizer: set revocationEndpoint: true to add revocation routes',
@@ -318,7 +314,7 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
     return this.revokeFunction;
   }
 
-  private createFunction(id: string, entry: string, side: TableSide): nodejs.NodejsFunction {
+  private createFunction(id: string, name: FunctionBundleName, side: TableSide): lambda.Function {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: this.props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: this.props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
@@ -334,15 +330,13 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
         resources: [logGroup.logGroupArn],
       }),
     );
-    const fn = new nodejs.NodejsFunction(this, id, {
+    const options = {
       description:
-        entry === AUTHORIZER_ENTRY
+        name === 'authorizer'
           ? 'JWT revocation authorizer for API Gateway'
           : 'JWT revocation endpoint (POST /revoke, POST /revoke-all)',
       // Tuning goes over the defaults above and under everything below (functionProps' TSDoc).
       ...(side === 'reader' ? this.props.functionProps : undefined),
-      entry,
-      handler: 'handler',
       runtime: this.props.runtime ?? lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: this.props.memorySize ?? 256,
@@ -350,19 +344,8 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
       role,
       logGroup,
       environment: this.environment,
-      bundling: {
-        forceDockerBundling: false,
-        format: nodejs.OutputFormat.ESM,
-        target: FUNCTION_BUNDLING.target,
-        mainFields: [...FUNCTION_BUNDLING.mainFields],
-        minify: FUNCTION_BUNDLING.minify,
-        keepNames: FUNCTION_BUNDLING.keepNames,
-        sourceMap: FUNCTION_BUNDLING.sourceMap,
-        sourcesContent: FUNCTION_BUNDLING.sourcesContent,
-        externalModules: [...FUNCTION_BUNDLING.externalModules],
-        banner: FUNCTION_BUNDLING.banner,
-      },
-    });
+    };
+    const fn = bundledFunction(this, id, name, options);
     if (fn.isBoundToVpc) role.addToPolicy(vpcAccessStatement());
     this.table.grant(fn, ...iamActions(side));
     if (side === 'reader') this.table.encryptionKey?.grantDecrypt(fn);

@@ -11,11 +11,14 @@ import { withStore } from '../store';
 
 /** `jti revoke`: revokes one token until it expires. */
 export const revokeCommand: Command = {
-  help: `Usage: jti revoke <token> [--reason "<text>"]
+  help: `Usage: jti revoke <token | -> [--reason "<text>"]
        jti revoke --iss <issuer> --jti <id> --exp <epoch seconds | ISO date> [--sub <subject>] [--reason "<text>"]
 
 Revokes one token: the authorizer answers 403 for it until it expires. From a token, iss, jti,
-exp and sub are read from its payload; the token is not verified (revoking is always safe).`,
+exp and sub are read from its payload; the token is not verified (revoking is always safe).
+Give - instead of the token to read it from standard input, which keeps it out of the shell's
+history and the process list: jti revoke - < token.txt`,
+  takesToken: true,
   options: {
     iss: { type: 'string' },
     jti: { type: 'string' },

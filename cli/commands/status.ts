@@ -5,12 +5,13 @@ import { withStore } from '../store';
 
 /** `jti status`: whether a token or subject is revoked, why, since and until when. */
 export const statusCommand: Command = {
-  help: `Usage: jti status <token>
+  help: `Usage: jti status <token | ->
        jti status --iss <issuer> --jti <id>
        jti status --iss <issuer> --sub <subject>
 
 Tells whether a token (or a subject's "log out everywhere") is revoked in the table, why, since
 when and until when.`,
+  takesToken: true,
   options: { iss: { type: 'string' }, jti: { type: 'string' }, sub: { type: 'string' } },
   run: async (context) => {
     const { io, values, json, now } = context;

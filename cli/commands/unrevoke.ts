@@ -5,12 +5,13 @@ import { withStore } from '../store';
 
 /** `jti unrevoke`: removes a revocation made by mistake. */
 export const unrevokeCommand: Command = {
-  help: `Usage: jti unrevoke <token>
+  help: `Usage: jti unrevoke <token | ->
        jti unrevoke --iss <issuer> --jti <id>
        jti unrevoke --iss <issuer> --sub <subject>
 
 Removes a revocation made by mistake (of a token, or a subject's "log out everywhere"). Warm
 authorizer containers learn of it at their next generation poll and drop their cached answers.`,
+  takesToken: true,
   options: { iss: { type: 'string' }, jti: { type: 'string' }, sub: { type: 'string' } },
   run: async (context) => {
     const { io, values, json } = context;

@@ -22,6 +22,8 @@ import {
   type WriteOutcome,
 } from './table';
 
+export type { RevocationStatus, WriteOutcome };
+
 export interface RevocationClientOptions {
   /** The revocation table (the construct's `table.tableName`). */
   readonly tableName: string;

@@ -3,6 +3,8 @@
  * runs as an operator granted exactly the actions docs/permissions.md lists
  * (`TABLE_OPERATIONS.operator`), through the IAM-enforcing endpoint.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MAX_LEEWAY_SECONDS, revocationUntil, tokenKey } from '../../lambda/revocations/table';
 import { putItem, ttlValue } from '../helpers/dynamodb';
 import { bearer, restTokenEvent } from '../helpers/events';
@@ -63,6 +65,26 @@ describe('jti revoke / status / unrevoke', () => {
       reason: 'laptop stolen',
     });
     expect(response).toMatchObject({ policyDocument: { Statement: [{ Effect: 'Deny' }] } });
+  });
+
+  it('reads the token from standard input for -, so it stays out of argv', async () => {
+    const claims = goodClaims();
+    const token = signJwt(harness.key, claims);
+
+    const revoked = await jti(['revoke', '-', '--json'], env, `Bearer ${token}\n`);
+    const status = await jti(['status', '-', '--json'], env, `${token}\n`);
+    const unrevoked = await jti(['unrevoke', '-', '--json'], env, token);
+    const empty = await jti(['revoke', '-'], env, '\n');
+
+    expect(revoked.code).toBe(0);
+    expect(JSON.parse(revoked.out)).toMatchObject({
+      revoked: true,
+      changed: true,
+      jti: claims.jti,
+    });
+    expect(JSON.parse(status.out)).toMatchObject({ revoked: true, jti: claims.jti });
+    expect(unrevoked.code).toBe(0);
+    expect(empty).toMatchObject({ code: 2, err: 'jti revoke: no token on standard input (for -)' });
   });
 
   it('revokes by --iss, --jti and --exp (epoch seconds or ISO date), and unrevokes', async () => {
@@ -272,6 +294,16 @@ describe('errors and help', () => {
 
     expect(run.code).toBe(1);
     expect(run.err).toMatch(/jti status: /);
+  });
+
+  it('prints the package version with --version', async () => {
+    const manifest = JSON.parse(
+      readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'),
+    ) as { version: string };
+
+    const run = await jti(['--version'], env);
+
+    expect(run).toEqual({ code: 0, out: manifest.version, err: '' });
   });
 
   it.each(['token', 'revoke', 'revoke-subject', 'status', 'unrevoke', 'list'])(

@@ -29,14 +29,15 @@ export interface CliRun {
   readonly err: string;
 }
 
-/** Runs `jti <args>` in-process with the given environment. */
-export async function jti(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+/** Runs `jti <args>` in-process with the given environment (and standard input). */
+export async function jti(args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(args, {
     env,
     out: (text) => out.push(text),
     err: (text) => err.push(text),
+    readStdin: () => Promise.resolve(stdin),
   });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
