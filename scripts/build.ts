@@ -11,34 +11,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, type Metafile } from 'esbuild';
-import { BUNDLES_DIR, FUNCTION_BUNDLING, FUNCTION_ENTRIES } from '../lib/bundling';
+import type { Metafile } from 'esbuild';
+import { BUNDLES_DIR, FUNCTION_ENTRIES } from '../lib/bundling';
+import { bundleFunction, ROOT } from './bundle-function';
 
-const ROOT = join(__dirname, '..');
 const DIST = join(ROOT, 'dist');
-
-/** Bundles one function with the flags CDK's NodejsFunction gives esbuild for these settings. */
-async function bundleFunction(entry: string, outdir: string): Promise<Metafile> {
-  const result = await build({
-    entryPoints: [join(ROOT, entry)],
-    outfile: join(outdir, 'index.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: FUNCTION_BUNDLING.format,
-    target: FUNCTION_BUNDLING.target,
-    mainFields: [...FUNCTION_BUNDLING.mainFields],
-    minify: FUNCTION_BUNDLING.minify,
-    keepNames: FUNCTION_BUNDLING.keepNames,
-    // CDK's `--sourcemap`: a linked map, so --enable-source-maps finds it.
-    sourcemap: FUNCTION_BUNDLING.sourceMap,
-    sourcesContent: FUNCTION_BUNDLING.sourcesContent,
-    external: [...FUNCTION_BUNDLING.externalModules],
-    banner: { js: FUNCTION_BUNDLING.banner },
-    metafile: true,
-    logLevel: 'warning',
-  });
-  return result.metafile;
-}
 
 /** The packages whose code a bundle holds, by their folder under node_modules. */
 function bundledPackages(metafile: Metafile): Set<string> {

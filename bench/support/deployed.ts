@@ -5,33 +5,15 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { build } from 'esbuild';
 import type { AuthorizerHandler } from '../../lambda/request/authorizer';
-import { FUNCTION_BUNDLING } from '../../lib/bundling';
+import { bundleFunction, ROOT } from '../../scripts/bundle-function';
 
-/** The project's root folder. */
-export const ROOT = join(__dirname, '..', '..');
+export { ROOT };
 
 /** Bundles `entry` (relative to the project) as the functions are deployed; returns the file. */
 export async function bundle(entry: string, outdir: string): Promise<string> {
-  const outfile = join(outdir, 'index.mjs');
-  await build({
-    entryPoints: [join(ROOT, entry)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: FUNCTION_BUNDLING.format,
-    target: FUNCTION_BUNDLING.target,
-    mainFields: [...FUNCTION_BUNDLING.mainFields],
-    minify: FUNCTION_BUNDLING.minify,
-    keepNames: FUNCTION_BUNDLING.keepNames,
-    sourcemap: FUNCTION_BUNDLING.sourceMap ? 'external' : false,
-    sourcesContent: FUNCTION_BUNDLING.sourcesContent,
-    external: [...FUNCTION_BUNDLING.externalModules],
-    banner: { js: FUNCTION_BUNDLING.banner },
-    logLevel: 'silent',
-  });
-  return outfile;
+  await bundleFunction(entry, outdir);
+  return join(outdir, 'index.mjs');
 }
 
 /** The authorizer's modules, from its deployed bundle. */

@@ -319,16 +319,10 @@ async function attemptWrites(
         counterReason?.Code === 'ConditionalCheckFailed' ||
         reasons.some((reason) => reason.Code === 'TransactionConflict');
       if (!retry) throw error;
-      if (attempt >= attempts) {
-        throw new Error(
-          `could not record the change: the generation record stayed contended through ${attempts} attempts; nothing was written`,
-        );
-      }
+      if (attempt >= attempts) throw contended(`through ${attempts} attempts`);
       const pause = Math.random() * Math.min(MAX_BACKOFF_MS, 10 * 2 ** attempt);
       if (limits.giveUpAtMs !== undefined && Date.now() + pause >= limits.giveUpAtMs) {
-        throw new Error(
-          `could not record the change: the generation record stayed contended until the deadline (${attempt} attempts); nothing was written`,
-        );
+        throw contended(`until the deadline (${attempt} attempts)`);
       }
       record =
         counterReason?.Item?.[GENERATION_ATTRIBUTE] !== undefined
@@ -337,6 +331,13 @@ async function attemptWrites(
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
+}
+
+/** The error of a writer that gave up: the transaction never went through, nothing is written. */
+function contended(how: string): Error {
+  return new Error(
+    `could not record the change: the generation record stayed contended ${how}; nothing was written`,
+  );
 }
 
 /** Copy 0 of the generation record, read strongly consistently (`undefined` when there is none). */

@@ -20,6 +20,7 @@ import {
   tokenKey,
   writeSubjectRevocation,
   writeTokenRevocation,
+  type WriteLimits,
 } from '../../../../lambda/revocations/table';
 import { createRevocationTable, LocalDynamoDb } from '../../../helpers/dynamodb';
 import { buildHandler, startHarness, type Harness } from '../../../helpers/harness';
@@ -252,86 +253,67 @@ describe('concurrent revocations of distinct tokens', () => {
   });
 
   it('leaves nothing half done when a writer gives up: written exactly when announced', async () => {
-    const table = await freshTable();
-    const jtis = Array.from({ length: 12 }, () => newJti());
+    // One attempt each: concurrent writers must lose the race for the generation record.
+    const race = await raceWriters({ attempts: 1 });
 
-    // One attempt each, each writer its own client (writes through one client take turns):
-    // concurrent writers must lose the race for the generation record.
-    const settled = await Promise.allSettled(
-      jtis.map((jti) =>
-        writeTokenRevocation(
-          endpointClient(table.tableName),
-          table.tableName,
-          { iss: ISSUER, jti, exp: hourFromNow() },
-          Date.now,
-          { attempts: 1 },
-        ),
-      ),
-    );
-    const revoked = await Promise.all(
-      jtis.map(
-        async (jti) =>
-          (
-            await readRevocationStatus(
-              table.operator,
-              table.tableName,
-              tokenKey(ISSUER, jti),
-              nowSeconds(),
-            )
-          ).revoked,
-      ),
-    );
-    const succeeded = settled.map((outcome) => outcome.status === 'fulfilled');
-    const failures = settled.flatMap((outcome) =>
-      outcome.status === 'rejected' ? [String(outcome.reason)] : [],
-    );
-
-    expect(failures.length).toBeGreaterThan(0);
-    expect(failures[0]).toMatch(/could not record the change: .* nothing was written/);
-    expect(revoked).toEqual(succeeded);
-    expect(await table.generation()).toBe(succeeded.filter(Boolean).length);
+    expect(race.failures.length).toBeGreaterThan(0);
+    expect(race.failures[0]).toMatch(/could not record the change: .* nothing was written/);
+    expect(race.revoked).toEqual(race.succeeded);
+    expect(race.generation).toBe(race.succeeded.filter(Boolean).length);
   });
 
   it('gives up at the deadline it is given, with nothing half done', async () => {
-    const table = await freshTable();
-    const jtis = Array.from({ length: 12 }, () => newJti());
-
     // A deadline that has passed: whoever loses the first race retries no more.
-    const settled = await Promise.allSettled(
-      jtis.map((jti) =>
-        writeTokenRevocation(
-          endpointClient(table.tableName),
-          table.tableName,
-          { iss: ISSUER, jti, exp: hourFromNow() },
-          Date.now,
-          { giveUpAtMs: Date.now() },
-        ),
-      ),
-    );
-    const revoked = await Promise.all(
-      jtis.map(
-        async (jti) =>
-          (
-            await readRevocationStatus(
-              table.operator,
-              table.tableName,
-              tokenKey(ISSUER, jti),
-              nowSeconds(),
-            )
-          ).revoked,
-      ),
-    );
-    const succeeded = settled.map((outcome) => outcome.status === 'fulfilled');
-    const failures = settled.flatMap((outcome) =>
-      outcome.status === 'rejected' ? [String(outcome.reason)] : [],
-    );
+    const race = await raceWriters({ giveUpAtMs: Date.now() });
 
-    expect(failures.length).toBeGreaterThan(0);
-    expect(failures[0]).toMatch(/contended until the deadline .* nothing was written/);
-    expect(revoked).toEqual(succeeded);
-    expect(await table.generation()).toBe(succeeded.filter(Boolean).length);
+    expect(race.failures.length).toBeGreaterThan(0);
+    expect(race.failures[0]).toMatch(/contended until the deadline .* nothing was written/);
+    expect(race.revoked).toEqual(race.succeeded);
+    expect(race.generation).toBe(race.succeeded.filter(Boolean).length);
   });
 });
+
+/**
+ * Twelve writers, each with its own client (writes through one client take turns), revoke a
+ * token each at once under `limits`: which succeeded, the errors of the others, which tokens the
+ * table holds as revoked, and the generation the record reached.
+ */
+async function raceWriters(limits: WriteLimits) {
+  const table = await freshTable();
+  const jtis = Array.from({ length: 12 }, () => newJti());
+  const settled = await Promise.allSettled(
+    jtis.map((jti) =>
+      writeTokenRevocation(
+        endpointClient(table.tableName),
+        table.tableName,
+        { iss: ISSUER, jti, exp: hourFromNow() },
+        Date.now,
+        limits,
+      ),
+    ),
+  );
+  const revoked = await Promise.all(
+    jtis.map(
+      async (jti) =>
+        (
+          await readRevocationStatus(
+            table.operator,
+            table.tableName,
+            tokenKey(ISSUER, jti),
+            nowSeconds(),
+          )
+        ).revoked,
+    ),
+  );
+  return {
+    succeeded: settled.map((outcome) => outcome.status === 'fulfilled'),
+    failures: settled.flatMap((outcome) =>
+      outcome.status === 'rejected' ? [String(outcome.reason)] : [],
+    ),
+    revoked,
+    generation: await table.generation(),
+  };
+}
 
 describe('a generation record that cannot be moved', () => {
   it('fails the write with a clear error and writes no revocation', async () => {
