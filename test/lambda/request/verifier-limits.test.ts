@@ -1,8 +1,11 @@
 /**
  * The token verifier's limits, on the real JWKS path (fetcher, max-age cache, penalty box)
- * against a JWKS server on loopback: the largest token it accepts, and how long it waits before
- * asking the issuer for keys again, in seconds as configured.
+ * against a JWKS server on loopback: the largest token it accepts, how long it waits before
+ * asking the issuer for keys again, in seconds as configured, the claims it checks beyond
+ * aws-jwt-verify, and how it maps the library's errors.
  */
+import { FailedAssertionError } from 'aws-jwt-verify/error';
+import type { JwksCache } from 'aws-jwt-verify/jwk';
 import { createTokenVerifier } from '../../../lambda/request/token-verifier';
 import { loadConfig } from '../../../lambda/shared/config';
 import { TokenRejectedError } from '../../../lambda/shared/errors';
@@ -97,5 +100,95 @@ describe('JWKS_COOLDOWN_SECONDS', () => {
     expect(afterFirstUnknown).toBe(2);
     expect(withinCooldown).toBe(2);
     expect(jwks.requests).toBe(3);
+  });
+});
+
+describe('the verified-token cache', () => {
+  it('answers a repeated token from the cache: the very result of the first verification', async () => {
+    const verifier = createTokenVerifier(config({ VERIFIED_TOKEN_CACHE_ENTRIES: '2' }));
+    const [a, b] = [signJwt(key, goodClaims()), signJwt(key, goodClaims())];
+
+    const first = await verifier.verify(a);
+    await verifier.verify(b);
+    const again = await verifier.verify(a);
+
+    expect(again).toBe(first);
+  });
+
+  it('holds fewer long tokens than entries: 4096 bytes an entry, 2 a character plus 512 a token', async () => {
+    const verifier = createTokenVerifier(config({ VERIFIED_TOKEN_CACHE_ENTRIES: '2' }));
+    const long = (): string => signJwt(key, goodClaims({ pad: 'x'.repeat(1100) }));
+    const [a, b] = [long(), long()];
+    // Two such tokens are estimated at more than the 8192 bytes of two entries (and would fit
+    // without the 512 a token).
+    expect(2 * (2 * a.length + 512)).toBeGreaterThan(8192);
+    expect(2 * (2 * a.length - 512)).toBeLessThanOrEqual(8192);
+
+    const first = await verifier.verify(a);
+    await verifier.verify(b);
+    const again = await verifier.verify(a);
+
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+  });
+});
+
+describe('a JTI_CLAIM other than jti', () => {
+  it('refuses a value that is not a string: the number 123 is not the name "123"', async () => {
+    const verifier = createTokenVerifier(config({ JTI_CLAIM: 'uti' }));
+
+    const outcome = verifier.verify(signJwt(key, goodClaims({ jti: undefined, uti: 123 })));
+
+    await expect(outcome).rejects.toBeInstanceOf(TokenRejectedError);
+    await expect(outcome).rejects.toMatchObject({
+      code: 'BAD_JTI',
+      message: 'JWT uti claim is not a string',
+    });
+  });
+});
+
+describe("aws-jwt-verify's errors", () => {
+  /** A JWKS cache whose every answer is `failure`, as the library's own cache may fail. */
+  function failingKeys(failure: unknown): JwksCache {
+    const fail = (): never => {
+      throw failure;
+    };
+    return {
+      getJwk: () => Promise.resolve().then(fail),
+      getCachedJwk: fail,
+      addJwks: () => undefined,
+      getJwks: () => Promise.resolve().then(fail),
+    };
+  }
+
+  it('refuses a token with INVALID_CLAIMS on a library error it has no code for', async () => {
+    const failure = new FailedAssertionError('JWT check failed', 'actual', 'expected');
+    const verifier = createTokenVerifier(config(), { jwksCache: failingKeys(failure) });
+
+    const outcome = verifier.verify(signJwt(key, goodClaims()));
+
+    await expect(outcome).rejects.toBeInstanceOf(TokenRejectedError);
+    await expect(outcome).rejects.toMatchObject({
+      code: 'INVALID_CLAIMS',
+      message: 'JWT check failed',
+      cause: failure,
+    });
+  });
+
+  it('keeps any other failure an error (500), never a refusal of the token', async () => {
+    const failure = new Error('keys unreadable');
+    const verifier = createTokenVerifier(config(), { jwksCache: failingKeys(failure) });
+    const thrower = createTokenVerifier(config(), { jwksCache: failingKeys('keys unreadable') });
+
+    const outcome: unknown = await verifier
+      .verify(signJwt(key, goodClaims()))
+      .catch((error: unknown) => error);
+    const thrown: unknown = await thrower
+      .verify(signJwt(key, goodClaims()))
+      .catch((error: unknown) => error);
+
+    expect(outcome).toBe(failure);
+    expect(thrown).toEqual(new Error('keys unreadable'));
+    expect(thrown).not.toBeInstanceOf(TokenRejectedError);
   });
 });
