@@ -5,7 +5,7 @@
  * aws-jwt-verify, and how it maps the library's errors.
  */
 import { FailedAssertionError } from 'aws-jwt-verify/error';
-import type { JwksCache } from 'aws-jwt-verify/jwk';
+import type { JwksCache, JwkWithKid } from 'aws-jwt-verify/jwk';
 import { createTokenVerifier } from '../../../lambda/request/token-verifier';
 import { loadConfig } from '../../../lambda/shared/config';
 import { TokenRejectedError } from '../../../lambda/shared/errors';
@@ -50,7 +50,10 @@ describe('token size', () => {
     const outcome = verifier.verify(token);
 
     await expect(outcome).rejects.toBeInstanceOf(TokenRejectedError);
-    await expect(outcome).rejects.toMatchObject({ code: 'TOKEN_TOO_LARGE' });
+    await expect(outcome).rejects.toMatchObject({
+      code: 'TOKEN_TOO_LARGE',
+      message: 'JWT is larger than allowed',
+    });
     expect(jwks.requests).toBe(0);
   });
 });
@@ -115,6 +118,51 @@ describe('the verified-token cache', () => {
     expect(again).toBe(first);
   });
 
+  /** A verifier on a pinned clock whose issuer keys, loaded at `started`, are due at + 600 s. */
+  function pinnedVerifier() {
+    const clock = { now: Date.now() };
+    const started = clock.now;
+    const verifier = createTokenVerifier(config({ JWKS_MAX_AGE_SECONDS: '600' }), {
+      now: () => clock.now,
+    });
+    return { clock, started, verifier };
+  }
+
+  it('serves a verified token until 1 ms before its issuer keys are due, not at that instant', async () => {
+    const { clock, started, verifier } = pinnedVerifier();
+    const token = signJwt(key, goodClaims());
+    const first = await verifier.verify(token);
+    clock.now = started + 599_999;
+    const beforeDue = await verifier.verify(token);
+    // The issuer withdraws its key.
+    jwks.setKeys([generateTestKey('RS256').jwk]);
+    clock.now = started + 600_000;
+
+    const atDue: unknown = await verifier.verify(token).catch((error: unknown) => error);
+
+    expect(beforeDue).toBe(first);
+    expect(atDue).toMatchObject({ code: 'UNKNOWN_KEY' });
+  });
+
+  it('keeps a token verified 2 ms before its issuer keys are due for 1 ms, one verified 1 ms before not at all', async () => {
+    const { clock, started, verifier } = pinnedVerifier();
+    await verifier.verify(signJwt(key, goodClaims()));
+    clock.now = started + 599_998;
+    const twoBefore = signJwt(key, goodClaims());
+    const first = await verifier.verify(twoBefore);
+    clock.now = started + 599_999;
+    const again = await verifier.verify(twoBefore);
+    const oneBefore = signJwt(key, goodClaims());
+    await verifier.verify(oneBefore);
+    jwks.setKeys([generateTestKey('RS256').jwk]);
+    clock.now = started + 600_000;
+
+    const atDue: unknown = await verifier.verify(oneBefore).catch((error: unknown) => error);
+
+    expect(again).toBe(first);
+    expect(atDue).toMatchObject({ code: 'UNKNOWN_KEY' });
+  });
+
   it('holds fewer long tokens than entries: 4096 bytes an entry, 2 a character plus 512 a token', async () => {
     const verifier = createTokenVerifier(config({ VERIFIED_TOKEN_CACHE_ENTRIES: '2' }));
     const long = (): string => signJwt(key, goodClaims({ pad: 'x'.repeat(1100) }));
@@ -130,6 +178,62 @@ describe('the verified-token cache', () => {
 
     expect(again).not.toBe(first);
     expect(again).toEqual(first);
+  });
+});
+
+describe('a JWKS cache of its own', () => {
+  it('verifies with it, and keeps no verified token: it cannot tell when those keys are due', async () => {
+    const jwk = key.jwk as unknown as JwkWithKid;
+    const keys: JwksCache = {
+      getJwk: () => Promise.resolve(jwk),
+      getCachedJwk: () => jwk,
+      addJwks: () => undefined,
+      getJwks: () => Promise.resolve({ keys: [jwk] }),
+    };
+    const verifier = createTokenVerifier(config(), { jwksCache: keys });
+    const token = signJwt(key, goodClaims());
+
+    const first = await verifier.verify(token);
+    const again = await verifier.verify(token);
+
+    expect(first.iss).toBe(ISSUER);
+    expect(again).toEqual(first);
+    expect(again).not.toBe(first);
+    expect(jwks.requests).toBe(0);
+  });
+});
+
+describe('the header checks added to aws-jwt-verify', () => {
+  it.each([
+    [
+      'an algorithm outside JWT_ALGORITHMS',
+      { JWT_ALGORITHMS: 'ES256' },
+      {},
+      'ALGORITHM_NOT_ALLOWED',
+      'JWT algorithm is not allowed',
+    ],
+    [
+      'a typ other than JWT_REQUIRED_TYP',
+      { JWT_REQUIRED_TYP: 'at+jwt' },
+      {},
+      'BAD_TYP',
+      'JWT typ header is not the required one',
+    ],
+    [
+      'a crit header',
+      {},
+      { crit: ['exp'] },
+      'MALFORMED_TOKEN',
+      'JWT crit header names extensions this authorizer does not support',
+    ],
+  ])('refuses %s with its code and reason', async (_name, settings, extra, code, message) => {
+    const verifier = createTokenVerifier(config(settings));
+    const header = { alg: key.alg, kid: key.kid, typ: 'JWT', ...extra };
+
+    const outcome = verifier.verify(signJwt(key, goodClaims(), header));
+
+    await expect(outcome).rejects.toBeInstanceOf(TokenRejectedError);
+    await expect(outcome).rejects.toMatchObject({ code, message });
   });
 });
 
