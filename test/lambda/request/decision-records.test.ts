@@ -167,4 +167,21 @@ describe('decision records', () => {
       ['deny', 'hit'],
     ]);
   });
+
+  it('records a duration no longer than the call it measures took, for answers and failures', async () => {
+    const { telemetry, handler } = setup();
+    const token = signJwt(key, goodClaims({ jti: newJti() }));
+
+    const before = performance.now();
+    await handler(restTokenEvent(bearer(token)));
+    await handler({ unexpected: true }).catch(() => undefined);
+    const elapsed = performance.now() - before;
+
+    const durations = telemetry.records.map((record) => record.durationMs);
+    expect(durations).toHaveLength(2);
+    for (const duration of durations) {
+      expect(duration).toBeGreaterThanOrEqual(0);
+      expect(duration).toBeLessThanOrEqual(elapsed);
+    }
+  });
 });

@@ -237,6 +237,52 @@ describe('the header checks added to aws-jwt-verify', () => {
   });
 });
 
+describe('expiry on its own clock', () => {
+  it('refuses a token at exp + JWT_CLOCK_SKEW_SECONDS, which aws-jwt-verify would still accept', async () => {
+    let clock = Date.now();
+    const verifier = createTokenVerifier(config({ JWT_CLOCK_SKEW_SECONDS: '0' }), {
+      now: () => clock,
+    });
+    const exp = Math.floor(clock / 1000) + 120;
+    clock = exp * 1000;
+
+    const outcome = verifier.verify(signJwt(key, goodClaims({ exp })));
+
+    await expect(outcome).rejects.toBeInstanceOf(TokenRejectedError);
+    await expect(outcome).rejects.toMatchObject({ code: 'EXPIRED', message: 'JWT is expired' });
+  });
+});
+
+describe('the claim checks added to aws-jwt-verify', () => {
+  it.each([
+    ['no exp', {}, { exp: undefined }, 'MISSING_EXP', 'JWT has no exp claim'],
+    [
+      'a client_id not accepted',
+      { JWT_AUDIENCE_CLAIM: 'client_id', JWT_AUDIENCE: 'web-app' },
+      { client_id: 'other-app' },
+      'BAD_AUDIENCE',
+      'JWT client_id is not accepted',
+    ],
+    ['an empty sub', {}, { sub: '' }, 'INVALID_CLAIMS', 'JWT sub is empty'],
+    ['no jti', {}, { jti: undefined }, 'MISSING_JTI', 'JWT has no jti claim'],
+    ['an empty jti', {}, { jti: '' }, 'BAD_JTI', 'JWT jti is empty'],
+    [
+      'an scp that is a number',
+      {},
+      { scp: 7 },
+      'INVALID_CLAIMS',
+      'JWT scp claim is not a string or a list of strings',
+    ],
+  ])('refuses %s with its code and reason', async (_name, settings, claims, code, message) => {
+    const verifier = createTokenVerifier(config(settings));
+
+    const outcome = verifier.verify(signJwt(key, goodClaims(claims)));
+
+    await expect(outcome).rejects.toBeInstanceOf(TokenRejectedError);
+    await expect(outcome).rejects.toMatchObject({ code, message });
+  });
+});
+
 describe('a JTI_CLAIM other than jti', () => {
   it('refuses a value that is not a string: the number 123 is not the name "123"', async () => {
     const verifier = createTokenVerifier(config({ JTI_CLAIM: 'uti' }));
