@@ -7,6 +7,7 @@
 import { FailedAssertionError } from 'aws-jwt-verify/error';
 import type { JwksCache, JwkWithKid } from 'aws-jwt-verify/jwk';
 import { createTokenVerifier } from '../../../lambda/request/token-verifier';
+import { subjectKey } from '../../../lambda/revocations/table';
 import { loadConfig } from '../../../lambda/shared/config';
 import { TokenRejectedError } from '../../../lambda/shared/errors';
 import { JwksServer } from '../../helpers/jwks-server';
@@ -280,6 +281,51 @@ describe('the claim checks added to aws-jwt-verify', () => {
 
     await expect(outcome).rejects.toBeInstanceOf(TokenRejectedError);
     await expect(outcome).rejects.toMatchObject({ code, message });
+  });
+});
+
+describe('a token without jti (ALLOW_TOKENS_WITHOUT_JTI=true)', () => {
+  it('has no revocation key of its own, only its subject key', async () => {
+    const verifier = createTokenVerifier(config({ ALLOW_TOKENS_WITHOUT_JTI: 'true' }));
+
+    const verified = await verifier.verify(signJwt(key, goodClaims({ jti: undefined })));
+
+    expect(verified.jti).toBeUndefined();
+    expect(verified.revocationKey).toBeUndefined();
+    expect(verified.subjectKey).toBe(subjectKey(ISSUER, 'alice'));
+  });
+
+  it('and a token without sub has no subject key', async () => {
+    const verifier = createTokenVerifier(config());
+
+    const verified = await verifier.verify(signJwt(key, goodClaims({ sub: undefined })));
+
+    expect(verified.subjectKey).toBeUndefined();
+    expect(verified.revocationKey).toBeDefined();
+  });
+});
+
+describe('a scope given as a list of strings', () => {
+  const listScope = (): string =>
+    signJwt(key, goodClaims({ scope: ['orders:read', 'orders:write'] }));
+
+  it('is accepted in a well-formed token', async () => {
+    const verifier = createTokenVerifier(config());
+
+    const verified = await verifier.verify(listScope());
+
+    expect(verified.claims.scope).toEqual(['orders:read', 'orders:write']);
+  });
+
+  it.each([
+    ['a fourth part after the signature', (token: string) => `${token}.e30`],
+    ['no signature part', (token: string) => token.split('.').slice(0, 2).join('.')],
+  ])('does not make a token with %s well-formed', async (_name, malform) => {
+    const verifier = createTokenVerifier(config());
+
+    const outcome = verifier.verify(malform(listScope()));
+
+    await expect(outcome).rejects.toMatchObject({ code: 'MALFORMED_TOKEN' });
   });
 });
 
