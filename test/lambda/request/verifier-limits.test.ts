@@ -4,14 +4,22 @@
  * asking the issuer for keys again, in seconds as configured, the claims it checks beyond
  * aws-jwt-verify, and how it maps the library's errors.
  */
-import { FailedAssertionError } from 'aws-jwt-verify/error';
+import { FailedAssertionError, FetchError, JwtInvalidSignatureError } from 'aws-jwt-verify/error';
 import type { JwksCache, JwkWithKid } from 'aws-jwt-verify/jwk';
 import { createTokenVerifier } from '../../../lambda/request/token-verifier';
 import { subjectKey } from '../../../lambda/revocations/table';
 import { loadConfig } from '../../../lambda/shared/config';
-import { TokenRejectedError } from '../../../lambda/shared/errors';
+import { KeysUnavailableError, TokenRejectedError } from '../../../lambda/shared/errors';
 import { JwksServer } from '../../helpers/jwks-server';
-import { AUDIENCE, generateTestKey, goodClaims, ISSUER, signJwt } from '../../helpers/tokens';
+import {
+  AUDIENCE,
+  base64url,
+  generateTestKey,
+  goodClaims,
+  ISSUER,
+  signature,
+  signJwt,
+} from '../../helpers/tokens';
 
 const key = generateTestKey('RS256');
 let jwks: JwksServer;
@@ -317,6 +325,34 @@ describe('a scope given as a list of strings', () => {
     expect(verified.claims.scope).toEqual(['orders:read', 'orders:write']);
   });
 
+  it('is accepted from either of two issuers', async () => {
+    const verifier = createTokenVerifier(
+      config({
+        JWT_ISSUER: '',
+        JWT_ISSUERS: JSON.stringify([
+          { issuer: 'https://first.example', audience: AUDIENCE, jwksUri: jwks.uri },
+          { issuer: ISSUER, audience: AUDIENCE, jwksUri: jwks.uri },
+        ]),
+      }),
+    );
+
+    const verified = await verifier.verify(listScope());
+
+    expect(verified.iss).toBe(ISSUER);
+    expect(verified.claims.scope).toEqual(['orders:read', 'orders:write']);
+  });
+
+  it('refuses a token with a character outside base64url, though its signature is good', async () => {
+    const verifier = createTokenVerifier(config());
+    const header = base64url(JSON.stringify({ alg: key.alg, kid: key.kid, typ: 'JWT' }));
+    const payload = base64url(JSON.stringify(goodClaims({ scope: ['orders:read'] })));
+    const signingInput = `${header}.${payload}!`;
+
+    const outcome = verifier.verify(`${signingInput}.${signature(key, signingInput)}`);
+
+    await expect(outcome).rejects.toMatchObject({ code: 'MALFORMED_TOKEN' });
+  });
+
   it.each([
     ['a fourth part after the signature', (token: string) => `${token}.e30`],
     ['no signature part', (token: string) => token.split('.').slice(0, 2).join('.')],
@@ -357,6 +393,18 @@ describe("aws-jwt-verify's errors", () => {
     };
   }
 
+  it("maps a refusal of the library to its code, keeping the library's error as the cause", async () => {
+    const forger = generateTestKey('RS256', key.kid);
+    const verifier = createTokenVerifier(config());
+
+    const outcome: unknown = await verifier
+      .verify(signJwt(forger, goodClaims()))
+      .catch((error: unknown) => error);
+
+    expect(outcome).toMatchObject({ code: 'BAD_SIGNATURE', message: 'Invalid signature' });
+    expect((outcome as Error).cause).toBeInstanceOf(JwtInvalidSignatureError);
+  });
+
   it('refuses a token with INVALID_CLAIMS on a library error it has no code for', async () => {
     const failure = new FailedAssertionError('JWT check failed', 'actual', 'expected');
     const verifier = createTokenVerifier(config(), { jwksCache: failingKeys(failure) });
@@ -369,6 +417,19 @@ describe("aws-jwt-verify's errors", () => {
       message: 'JWT check failed',
       cause: failure,
     });
+  });
+
+  it('answers issuer keys it cannot fetch with KeysUnavailableError (500), keeping the cause', async () => {
+    jwks.mode = 'status-500';
+    const verifier = createTokenVerifier(config());
+
+    const outcome: unknown = await verifier
+      .verify(signJwt(key, goodClaims()))
+      .catch((error: unknown) => error);
+
+    expect(outcome).toBeInstanceOf(KeysUnavailableError);
+    expect((outcome as Error).message).toMatch(/^issuer keys unavailable: ./);
+    expect((outcome as Error).cause).toBeInstanceOf(FetchError);
   });
 
   it('keeps any other failure an error (500), never a refusal of the token', async () => {
