@@ -1,5 +1,8 @@
 // Mutation testing of the authorizer's decision code: `npm run test:mutation`.
 // Results go to .stryker/ (git-ignored); later runs redo only what changed (incremental).
+// One file at a time, with its own results (a full run takes over an hour and a half):
+//   STRYKER_RUN=keys npx stryker run --mutate lambda/revocations/table/keys.ts
+const run = process.env.STRYKER_RUN;
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   packageManager: 'npm',
@@ -37,14 +40,14 @@ export default {
   // Not copied to the sandbox: local state, reports, CDK output, the built package.
   ignorePatterns: ['.local', '.bench', 'cdk.out', 'coverage', '.stryker', 'dist'],
   incremental: true,
-  incrementalFile: '.stryker/incremental.json',
+  incrementalFile: run ? `.stryker/${run}.incremental.json` : '.stryker/incremental.json',
   concurrency: 2,
   // Some tests wait on real sockets (dynalite, JWKS servers, silent endpoints) for deadlines.
   timeoutMS: 15000,
   timeoutFactor: 2,
   dryRunTimeoutMinutes: 20,
   reporters: ['clear-text', 'json', 'progress-append-only'],
-  jsonReporter: { fileName: '.stryker/mutation.json' },
+  jsonReporter: { fileName: run ? `.stryker/${run}.json` : '.stryker/mutation.json' },
   // Reported, not enforced yet: CI does not fail on the score.
   thresholds: { high: 85, low: 70, break: null },
   cleanTempDir: 'always',

@@ -84,7 +84,8 @@ function decodePair(key: string, prefix: string): [string, string] | undefined {
   if (!/^(0|[1-9][0-9]*)$/.test(lengthText)) return undefined;
   const issStart = lengthEnd + 1;
   const issEnd = issStart + Number(lengthText);
-  if (issEnd >= key.length || key[issEnd] !== '#') return undefined;
+  // The issuer ends at a separator inside the key (past the key's end there is no character).
+  if (key[issEnd] !== '#') return undefined;
   return [key.slice(issStart, issEnd), key.slice(issEnd + 1)];
 }
 

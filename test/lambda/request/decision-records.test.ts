@@ -167,4 +167,73 @@ describe('decision records', () => {
       ['deny', 'hit'],
     ]);
   });
+
+  it('records a duration no longer than the call it measures took, for answers and failures', async () => {
+    const { telemetry, handler } = setup();
+    const token = signJwt(key, goodClaims({ jti: newJti() }));
+
+    const before = performance.now();
+    await handler(restTokenEvent(bearer(token)));
+    await handler({ unexpected: true }).catch(() => undefined);
+    const elapsed = performance.now() - before;
+
+    const durations = telemetry.records.map((record) => record.durationMs);
+    expect(durations).toHaveLength(2);
+    for (const duration of durations) {
+      expect(duration).toBeGreaterThanOrEqual(0);
+      expect(duration).toBeLessThanOrEqual(elapsed);
+    }
+  });
+});
+
+describe('the default telemetry of the production dependencies', () => {
+  /** The JSON documents `work` writes to stdout and stderr (EMF metrics, log lines). */
+  async function captureOutput(work: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+    const lines: string[] = [];
+    const spies = [process.stdout, process.stderr].map((stream) =>
+      jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(chunk.toString());
+        return true;
+      }),
+    );
+    try {
+      await work();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    return lines
+      .join('')
+      .split('\n')
+      .filter((line) => line.trim().startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  it('publishes its metrics every METRICS_FLUSH_SECONDS on the clock it is given', async () => {
+    const clock = { now: Date.now() };
+    const store = new MemoryRevocationStore(() => clock.now);
+    const config = loadConfig({
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+      JWKS_URI: jwks.uri,
+      REVOCATION_TABLE_NAME: 'revocations',
+      AWS_REGION: 'us-east-1',
+      METRICS_FLUSH_SECONDS: '30',
+    });
+    const previous = process.env.POWERTOOLS_METRICS_DISABLED;
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    let handler: ReturnType<typeof createHandler>;
+    try {
+      handler = createHandler(createProductionDeps(config, { store, now: () => clock.now }));
+    } finally {
+      process.env.POWERTOOLS_METRICS_DISABLED = previous;
+    }
+    const token = signJwt(key, goodClaims({ jti: newJti() }));
+
+    const withinInterval = await captureOutput(() => handler(restTokenEvent(bearer(token))));
+    clock.now += 30_000;
+    const afterInterval = await captureOutput(() => handler(restTokenEvent(bearer(token))));
+
+    expect(withinInterval).toEqual([]);
+    expect(afterInterval).toEqual([expect.objectContaining({ Allow: 2 })]);
+  });
 });

@@ -245,6 +245,25 @@ describe('answers read while the generation moved', () => {
   });
 });
 
+describe('a check that waits while another one reads', () => {
+  it('takes the revocation another check cached meanwhile', async () => {
+    const { store, clock, checker } = setup();
+    await checker.check(token('a'));
+    store.revokeKey('a');
+    clock.now += 1001;
+    const release = holdNextRead(store);
+    // Its subject's read is held; the poll that goes out with it drops "a" from the cache.
+    const waiting = checker.check(token('a', { subjectKey: SUBJECT }));
+    await new Promise((resolve) => setImmediate(resolve));
+    // Meanwhile another check reads "a" again and caches its revocation.
+    const other = await checker.check(token('a'));
+    release();
+
+    expect(other).toMatchObject({ revoked: true, source: 'store' });
+    expect(await waiting).toMatchObject({ revoked: true, revokedBy: 'token' });
+  });
+});
+
 describe('how long cached entries live', () => {
   it('keeps a token revocation until it ends, then asks the store again', async () => {
     const { store, clock, checker } = setup({ notRevokedTtlSeconds: 5 });

@@ -75,6 +75,7 @@ describe('reading a stored key back', () => {
     ['a length with letters after it', 't#1a#a#b'],
     ['an empty length', 't##a#b'],
     ['no separator after the length', 't#1'],
+    ['no separator at all, only digits', 't#12'],
     ['an issuer reaching the end of the key', 't#3#abc'],
     ['an issuer longer than the key', 't#9#abc'],
     ['a length that does not end at a separator', 't#2#abc#j'],

@@ -115,6 +115,20 @@ describe('the deadline cancels the SDK request (DynamoDB that never answers, rea
     );
   });
 
+  it('closes the connection of a batch read (a token and its subject) too', async () => {
+    await withSilentDynamoDb(
+      { requestTimeout: 60_000, maxAttempts: 1 },
+      200,
+      async (store, proxy) => {
+        await expect(store.read(['t#1#i#j', 's#1#i#alice'])).rejects.toThrow(StoreUnavailableError);
+        const closed = await eventually(() => proxy.openConnections === 0, 5000);
+
+        expect(proxy.requests).toBe(1);
+        expect(closed).toBe(true);
+      },
+    );
+  });
+
   it('stops the retries: no attempt starts after the deadline', async () => {
     // Attempts of 100 ms, up to 10 of them: without cancellation they would go on for a second.
     await withSilentDynamoDb(

@@ -81,6 +81,7 @@ const keys = (...names: string[]) => ({ Keys: names.map((name) => ({ pk: { S: na
 async function withStore(
   answer: (request: Request, index: number) => Answer,
   work: (store: DynamoDbRevocationStore, dynamo: ScriptedDynamoDb) => Promise<void>,
+  timeoutMs = 5000,
 ): Promise<void> {
   const dynamo = await ScriptedDynamoDb.start(answer);
   const client = new DynamoDBClient({
@@ -91,7 +92,7 @@ async function withStore(
   });
   try {
     await work(
-      new DynamoDbRevocationStore({ client, tableName: TABLE, timeoutMs: 5000, now: () => NOW }),
+      new DynamoDbRevocationStore({ client, tableName: TABLE, timeoutMs, now: () => NOW }),
       dynamo,
     );
   } finally {
@@ -175,6 +176,55 @@ describe('the batch read of a token and its subject', () => {
           ConsistentRead: true,
         });
       },
+    );
+  });
+});
+
+describe('answers of an unusual shape', () => {
+  it('skips an item that carries no key, in a single and in a batch read', async () => {
+    const keyless = { ttl: { N: String(NOW / 1000 + 3600) } };
+    await withStore(
+      (request) =>
+        request.operation === 'GetItem'
+          ? { Item: keyless }
+          : { Responses: { [TABLE]: [keyless, item('t1')] } },
+      async (store) => {
+        const single = await store.read(['t1']);
+        const batch = await store.read(['t1', 's1']);
+
+        expect([...single.keys()]).toEqual([]);
+        expect([...batch.keys()]).toEqual(['t1']);
+      },
+    );
+  });
+
+  it('reads a batch answer without Responses as no revocations', async () => {
+    await withStore(
+      () => ({}),
+      async (store) => {
+        const revocations = await store.read(['t1', 's1']);
+
+        expect(revocations.size).toBe(0);
+      },
+    );
+  });
+});
+
+describe('a read that gets no answer', () => {
+  it('fails with an error naming the read, the table and the deadline', async () => {
+    await withStore(
+      () => 'hang',
+      async (store) => {
+        await expect(store.read(['t1'])).rejects.toThrow(
+          new StoreUnavailableError('revocation lookup in revocations timed out after 100 ms'),
+        );
+        await expect(store.readGeneration()).rejects.toThrow(
+          new StoreUnavailableError(
+            'revocation generation read in revocations timed out after 100 ms',
+          ),
+        );
+      },
+      100,
     );
   });
 });
