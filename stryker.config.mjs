@@ -42,7 +42,7 @@ export default {
   incremental: true,
   incrementalFile: run ? `.stryker/${run}.incremental.json` : '.stryker/incremental.json',
   concurrency: 2,
-  // Some tests wait on real sockets (dynalite, JWKS servers, silent endpoints) for deadlines.
+  // Some tests wait on real sockets (DynamoDB Local, JWKS servers, silent endpoints) for deadlines.
   timeoutMS: 15000,
   timeoutFactor: 2,
   dryRunTimeoutMinutes: 20,

@@ -1,5 +1,5 @@
 /**
- * A DynamoDB endpoint that enforces IAM, for tests. DynamoDB Local (like dynalite) accepts any
+ * A DynamoDB endpoint that enforces IAM, for tests. DynamoDB Local accepts any
  * credentials for any operation, so a missing grant in the construct passed every test. This
  * loopback proxy sits in front of it: it identifies the caller by the access key id
  * of its SigV4 `Authorization` header, works out the (action, resource) pairs the request needs
