@@ -34,6 +34,7 @@ export default {
     'lambda/request/authorizer.ts',
     'lambda/request/revocation-checker.ts',
     'lambda/request/token-verifier.ts',
+    'lambda/request/list-scope-verifier.ts',
     'lambda/revocations/table/keys.ts',
     'lambda/revocations/table/reader.ts',
   ],
