@@ -119,22 +119,4 @@ export function restore(name: string, value: string | undefined): void {
   else process.env[name] = value;
 }
 
-export function captureOutput(work: () => void): Record<string, unknown>[] {
-  const lines: string[] = [];
-  const spies = [process.stdout, process.stderr].map((stream) =>
-    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(chunk.toString());
-      return true;
-    }),
-  );
-  try {
-    work();
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-  return lines
-    .join('')
-    .split('\n')
-    .filter((line) => line.trim().startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+export { captureOutput } from '../helpers/output';

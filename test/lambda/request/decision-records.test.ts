@@ -18,6 +18,7 @@ import {
   newJti,
   signJwt,
 } from '../../helpers/tokens';
+import { captureOutputOf } from '../../helpers/output';
 
 const key = generateTestKey('RS256');
 let jwks: JwksServer;
@@ -187,27 +188,6 @@ describe('decision records', () => {
 });
 
 describe('the default telemetry of the production dependencies', () => {
-  /** The JSON documents `work` writes to stdout and stderr (EMF metrics, log lines). */
-  async function captureOutput(work: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
-    const lines: string[] = [];
-    const spies = [process.stdout, process.stderr].map((stream) =>
-      jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-        lines.push(chunk.toString());
-        return true;
-      }),
-    );
-    try {
-      await work();
-    } finally {
-      for (const spy of spies) spy.mockRestore();
-    }
-    return lines
-      .join('')
-      .split('\n')
-      .filter((line) => line.trim().startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  }
-
   it('publishes its metrics every METRICS_FLUSH_SECONDS on the clock it is given', async () => {
     const clock = { now: Date.now() };
     const store = new MemoryRevocationStore(() => clock.now);
@@ -229,9 +209,9 @@ describe('the default telemetry of the production dependencies', () => {
     }
     const token = signJwt(key, goodClaims({ jti: newJti() }));
 
-    const withinInterval = await captureOutput(() => handler(restTokenEvent(bearer(token))));
+    const withinInterval = await captureOutputOf(() => handler(restTokenEvent(bearer(token))));
     clock.now += 30_000;
-    const afterInterval = await captureOutput(() => handler(restTokenEvent(bearer(token))));
+    const afterInterval = await captureOutputOf(() => handler(restTokenEvent(bearer(token))));
 
     expect(withinInterval).toEqual([]);
     expect(afterInterval).toEqual([expect.objectContaining({ Allow: 2 })]);

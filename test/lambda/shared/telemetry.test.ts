@@ -5,26 +5,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createMetrics, PowertoolsTelemetry } from '../../../lambda/shared/telemetry';
-
-function captureOutput(work: () => void): Record<string, unknown>[] {
-  const lines: string[] = [];
-  const spies = [process.stdout, process.stderr].map((stream) =>
-    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(chunk.toString());
-      return true;
-    }),
-  );
-  try {
-    work();
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-  return lines
-    .join('')
-    .split('\n')
-    .filter((line) => line.trim().startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+import { captureOutput } from '../../helpers/output';
 
 function telemetry(
   logLevel: 'DEBUG' | 'INFO',
