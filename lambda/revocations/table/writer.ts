@@ -264,73 +264,65 @@ function writeAndAnnounce(
   limits: WriteLimits,
   change: TransactWriteItem,
 ): Promise<WriteOutcome> {
-  return inTurn(client, tableName, () => attemptWrites(client, tableName, key, limits, change));
-}
-
-async function attemptWrites(
-  client: DynamoDBClient,
-  tableName: string,
-  key: string,
-  limits: WriteLimits,
-  change: TransactWriteItem,
-): Promise<WriteOutcome> {
-  const attempts = limits.attempts ?? WRITE_ATTEMPTS;
-  let record = await readRecord(client, tableName);
-  for (let attempt = 1; ; attempt += 1) {
-    const current = generationCounter(record);
-    const body = nextGenerationRecord(record, key);
-    const copies: TransactWriteItem[] = [];
-    for (let copy = 1; copy < GENERATION_COPIES; copy += 1) {
-      copies.push({
-        Put: { TableName: tableName, Item: { ...keyOf(generationCopyKey(copy)), ...body } },
-      });
-    }
-    try {
-      await client.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            change,
-            {
-              // Copy 0 carries the condition: the counter is still what this writer read.
-              Put: {
-                TableName: tableName,
-                Item: { ...keyOf(GENERATION_KEY), ...body },
-                ConditionExpression:
-                  current === 0
-                    ? 'attribute_not_exists(#gen) OR #gen = :current'
-                    : '#gen = :current',
-                ExpressionAttributeNames: { '#gen': GENERATION_ATTRIBUTE },
-                ExpressionAttributeValues: { ':current': { N: String(current) } },
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
-            // The other copies follow copy 0 in the same transaction, so all stay identical.
-            ...copies,
-          ],
-        }),
-      );
-      return { changed: true, generation: current + 1 };
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
-      const [changeReason, counterReason] = reasons;
-      if (changeReason?.Code === 'ConditionalCheckFailed') return { changed: false };
-      const retry =
-        counterReason?.Code === 'ConditionalCheckFailed' ||
-        reasons.some((reason) => reason.Code === 'TransactionConflict');
-      if (!retry) throw error;
-      if (attempt >= attempts) throw contended(`through ${attempts} attempts`);
-      const pause = Math.random() * Math.min(MAX_BACKOFF_MS, 10 * 2 ** attempt);
-      if (limits.giveUpAtMs !== undefined && Date.now() + pause >= limits.giveUpAtMs) {
-        throw contended(`until the deadline (${attempt} attempts)`);
+  return inTurn(client, tableName, async () => {
+    const attempts = limits.attempts ?? WRITE_ATTEMPTS;
+    let record = await readRecord(client, tableName);
+    for (let attempt = 1; ; attempt += 1) {
+      const current = generationCounter(record);
+      const body = nextGenerationRecord(record, key);
+      const copies: TransactWriteItem[] = [];
+      for (let copy = 1; copy < GENERATION_COPIES; copy += 1) {
+        copies.push({
+          Put: { TableName: tableName, Item: { ...keyOf(generationCopyKey(copy)), ...body } },
+        });
       }
-      record =
-        counterReason?.Item?.[GENERATION_ATTRIBUTE] !== undefined
-          ? counterReason.Item
-          : await readRecord(client, tableName);
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      try {
+        await client.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [
+              change,
+              {
+                // Copy 0 carries the condition: the counter is still what this writer read.
+                Put: {
+                  TableName: tableName,
+                  Item: { ...keyOf(GENERATION_KEY), ...body },
+                  ConditionExpression:
+                    current === 0
+                      ? 'attribute_not_exists(#gen) OR #gen = :current'
+                      : '#gen = :current',
+                  ExpressionAttributeNames: { '#gen': GENERATION_ATTRIBUTE },
+                  ExpressionAttributeValues: { ':current': { N: String(current) } },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+              // The other copies follow copy 0 in the same transaction, so all stay identical.
+              ...copies,
+            ],
+          }),
+        );
+        return { changed: true, generation: current + 1 };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        const [changeReason, counterReason] = reasons;
+        if (changeReason?.Code === 'ConditionalCheckFailed') return { changed: false };
+        const retry =
+          counterReason?.Code === 'ConditionalCheckFailed' ||
+          reasons.some((reason) => reason.Code === 'TransactionConflict');
+        if (!retry) throw error;
+        if (attempt >= attempts) throw contended(`through ${attempts} attempts`);
+        const pause = Math.random() * Math.min(MAX_BACKOFF_MS, 10 * 2 ** attempt);
+        if (limits.giveUpAtMs !== undefined && Date.now() + pause >= limits.giveUpAtMs) {
+          throw contended(`until the deadline (${attempt} attempts)`);
+        }
+        record =
+          counterReason?.Item?.[GENERATION_ATTRIBUTE] !== undefined
+            ? counterReason.Item
+            : await readRecord(client, tableName);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
     }
-  }
+  });
 }
 
 /** The error of a writer that gave up: the transaction never went through, nothing is written. */

@@ -59,6 +59,26 @@ async function freshTable() {
   };
 }
 
+/** Whether the table holds each token of `jtis` as revoked, as the operator reads it. */
+function revokedInTable(
+  table: { operator: DynamoDBClient; tableName: string },
+  jtis: readonly string[],
+): Promise<boolean[]> {
+  return Promise.all(
+    jtis.map(
+      async (jti) =>
+        (
+          await readRevocationStatus(
+            table.operator,
+            table.tableName,
+            tokenKey(ISSUER, jti),
+            nowSeconds(),
+          )
+        ).revoked,
+    ),
+  );
+}
+
 /** A client of its own acting as the endpoint, as one more container would have. */
 function endpointClient(tableName: string): DynamoDBClient {
   const client = dynamo.clientAs('endpoint', tableName);
@@ -231,19 +251,7 @@ describe('concurrent revocations of distinct tokens', () => {
         }),
       ),
     );
-    const revoked = await Promise.all(
-      jtis.map(
-        async (jti) =>
-          (
-            await readRevocationStatus(
-              table.operator,
-              table.tableName,
-              tokenKey(ISSUER, jti),
-              nowSeconds(),
-            )
-          ).revoked,
-      ),
-    );
+    const revoked = await revokedInTable(table, jtis);
 
     expect(await table.generation()).toBe(200);
     expect(outcomes.map((outcome) => outcome.generation).sort((a, b) => a! - b!)).toEqual(
@@ -292,19 +300,7 @@ async function raceWriters(limits: WriteLimits) {
       ),
     ),
   );
-  const revoked = await Promise.all(
-    jtis.map(
-      async (jti) =>
-        (
-          await readRevocationStatus(
-            table.operator,
-            table.tableName,
-            tokenKey(ISSUER, jti),
-            nowSeconds(),
-          )
-        ).revoked,
-    ),
-  );
+  const revoked = await revokedInTable(table, jtis);
   return {
     succeeded: settled.map((outcome) => outcome.status === 'fulfilled'),
     failures: settled.flatMap((outcome) =>
