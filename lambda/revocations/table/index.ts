@@ -59,10 +59,8 @@ export {
   writeTokenRevocation,
   type SubjectRevocation,
   type TokenRevocation,
-  type WriteLimits,
-  type WriteOutcome,
-  WRITE_ATTEMPTS,
 } from './writer';
+export { WRITE_ATTEMPTS, type WriteLimits, type WriteOutcome } from './announce';
 export { listRevocations, readRevocationStatus, type RevocationPage } from './operator';
 export { MemoryRevocationStore, ThrottledError } from './memory-store';
 export {

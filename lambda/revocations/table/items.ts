@@ -141,6 +141,29 @@ export function hasEnded(until: number, nowSeconds: number): boolean {
 }
 
 /**
+ * What a subject revocation makes of the subject's item, or `undefined` when it changes nothing.
+ * Revocations of a subject only ever widen: the later `notBefore` and the later end win, so a
+ * second "log out everywhere" with a shorter keep cannot end the first one's sooner. A record
+ * that has ended is no revocation at all (as the reader judges), so the new one replaces it
+ * whatever its times. `undefined` in the result leaves that attribute as it is: a `notBefore`
+ * that cannot be read (which revokes every token), or an item held for good.
+ */
+export function mergeSubjectRevocation(
+  existing: Item | undefined,
+  wanted: { readonly notBefore: number; readonly until: number },
+  nowSeconds: number,
+): { notBefore: number | undefined; until: number | undefined } | undefined {
+  const held = revocationInForce(existing, nowSeconds);
+  if (held === undefined) return { notBefore: wanted.notBefore, until: Math.ceil(wanted.until) };
+  const heldNotBefore = held.notBefore ?? Infinity;
+  const notBefore = wanted.notBefore > heldNotBefore ? wanted.notBefore : undefined;
+  const wantedUntil = Math.ceil(wanted.until);
+  const until = held.until !== undefined && wantedUntil > held.until ? wantedUntil : undefined;
+  if (notBefore === undefined && until === undefined) return undefined;
+  return { notBefore, until };
+}
+
+/**
  * The counter of a generation record (0 when there is none), for the writer's next update. A
  * counter that is not a whole number is a store failure: no change could be announced after it.
  */

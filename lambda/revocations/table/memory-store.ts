@@ -12,6 +12,7 @@
 import { StoreUnavailableError } from '../../shared/errors';
 import {
   keyOf,
+  mergeSubjectRevocation,
   nextGenerationRecord,
   readGenerationItem,
   revocationInForce,
@@ -30,7 +31,7 @@ import {
   GENERATION_COPIES,
   generationCopyKey,
 } from './keys';
-import { NOT_BEFORE_ATTRIBUTE, TTL_ATTRIBUTE } from './layout';
+import { TTL_ATTRIBUTE } from './layout';
 import type { RevocationStore } from './reader';
 import { readUnits, writeUnits, type PartitionCapacity } from './capacity';
 
@@ -71,22 +72,41 @@ export class MemoryRevocationStore implements RevocationStore {
    * subject's with a `notBefore` no earlier).
    */
   revokeKey(key: string, revocation: Revocation = { until: undefined }): void {
-    if (!this.strengthens(key, revocation)) return;
+    const written = this.strengthened(key, revocation);
+    if (written === undefined) return;
     this.chargeTransaction(key);
-    this.putWithoutAnnouncing(key, revocation);
+    this.putWithoutAnnouncing(key, written);
     this.recordChange(key);
   }
 
-  /** The writer's conditions: whether `revocation` changes what `key` holds. */
-  private strengthens(key: string, revocation: Revocation): boolean {
+  /**
+   * The writer's conditions: what `key` holds after `revocation`, or `undefined` when it changes
+   * nothing (a token's that ends no sooner is recorded; a subject's merges as
+   * `mergeSubjectRevocation` says).
+   */
+  private strengthened(key: string, revocation: Revocation): Revocation | undefined {
     const existing = this.items.get(key);
-    if (existing === undefined) return true;
+    if (existing === undefined) return revocation;
     if (decodeSubjectKey(key)) {
-      const notBefore = existing[NOT_BEFORE_ATTRIBUTE];
-      return notBefore === undefined || Number(notBefore.N) < (revocation.notBefore ?? Infinity);
+      const held = revocationInForce(existing, this.now() / 1000);
+      const merged = mergeSubjectRevocation(
+        existing,
+        {
+          notBefore: revocation.notBefore ?? Infinity,
+          until: revocation.until ?? Number.MAX_SAFE_INTEGER,
+        },
+        this.now() / 1000,
+      );
+      if (merged === undefined) return undefined;
+      return {
+        notBefore: merged.notBefore ?? held?.notBefore,
+        until: merged.until ?? held?.until,
+      };
     }
     const until = existing[TTL_ATTRIBUTE];
-    return until?.N !== undefined && Number(until.N) < (revocation.until ?? Infinity);
+    return until?.N !== undefined && Number(until.N) < (revocation.until ?? Infinity)
+      ? revocation
+      : undefined;
   }
 
   /**
