@@ -30,6 +30,7 @@ import { BoundedCache } from '../shared/bounded-cache';
 import { elapsedClock } from '../shared/elapsed-clock';
 import {
   GENERATION_COPIES,
+  generationCopyKey,
   type Change,
   type GenerationState,
   type Revocation,
@@ -119,6 +120,7 @@ export class RevocationChecker {
   constructor(options: RevocationCheckerOptions) {
     this.store = options.store;
     this.generationCopy = options.generationCopy ?? Math.floor(Math.random() * GENERATION_COPIES);
+    generationCopyKey(this.generationCopy); // refuses a copy no writer writes, before any read
     this.notRevokedTtlMs = options.notRevokedTtlSeconds * 1000;
     this.pollIntervalMs = options.generationPollSeconds * 1000;
     this.now = options.now ?? Date.now;

@@ -49,14 +49,23 @@ const MAX_BACKOFF_MS = 2000;
  */
 const turns = new WeakMap<DynamoDBClient, Map<string, Promise<unknown>>>();
 
-function inTurn<T>(client: DynamoDBClient, tableName: string, write: () => Promise<T>): Promise<T> {
+function inTurn<T>(
+  client: DynamoDBClient,
+  tableName: string,
+  write: (waited: boolean) => Promise<T>,
+): Promise<T> {
   let tables = turns.get(client);
   if (tables === undefined) {
     tables = new Map();
     turns.set(client, tables);
   }
   const queue = tables;
-  const result = (queue.get(tableName) ?? Promise.resolve()).then(write, write);
+  const before = queue.get(tableName);
+  const waited = before !== undefined;
+  const result = (before ?? Promise.resolve()).then(
+    () => write(waited),
+    () => write(waited),
+  );
   const settled = result.then(
     () => undefined,
     () => undefined,
@@ -100,7 +109,11 @@ export function writeAndAnnounce(
     typeof change === 'function'
       ? change
       : () => Promise.resolve({ write: change, retryOnConflict: false });
-  return inTurn(client, tableName, async () => {
+  return inTurn(client, tableName, async (waited) => {
+    // A write that waited for its turn past its deadline does not start.
+    if (waited && limits.giveUpAtMs !== undefined && Date.now() >= limits.giveUpAtMs) {
+      throw contended('while it waited for its turn (0 attempts)');
+    }
     const attempts = limits.attempts ?? WRITE_ATTEMPTS;
     let record = await readRecord(client, tableName);
     for (let attempt = 1; ; attempt += 1) {

@@ -39,8 +39,15 @@ export const GENERATION_SLOTS = 32;
  */
 export const GENERATION_COPIES = 16;
 
-/** Key of copy `copy` of the generation record (copy 0 is `GENERATION_KEY`, as before copies). */
+/**
+ * Key of copy `copy` of the generation record (copy 0 is `GENERATION_KEY`, as before copies).
+ * Any other number is refused: a container reading a copy no writer writes would never learn of
+ * a change.
+ */
 export function generationCopyKey(copy: number): string {
+  if (!Number.isInteger(copy) || copy < 0 || copy >= GENERATION_COPIES) {
+    throw new RangeError(`generation copy ${copy} is not one of 0..${GENERATION_COPIES - 1}`);
+  }
   return copy === 0 ? GENERATION_KEY : `${GENERATION_KEY}#${copy}`;
 }
 

@@ -5,6 +5,7 @@
  */
 import { StoreUnavailableError } from '../../../lambda/shared/errors';
 import {
+  GENERATION_COPIES,
   GENERATION_SLOTS,
   MemoryRevocationStore,
   subjectKey,
@@ -386,5 +387,23 @@ describe('RevocationChecker: subject revocations', () => {
 
     expect(answer.revoked).toBe(false);
     expect(store.keyReads).toBe(1);
+  });
+});
+
+describe('RevocationChecker: the copy of the generation record it reads', () => {
+  it('refuses, when built, a copy that no writer writes (it would never learn of a change)', () => {
+    const store = new MemoryRevocationStore();
+    const build = (generationCopy: number) =>
+      new RevocationChecker({
+        store,
+        notRevokedTtlSeconds: 300,
+        generationPollSeconds: 1,
+        maxEntries: 10,
+        generationCopy,
+      });
+
+    expect(() => build(GENERATION_COPIES)).toThrow(RangeError);
+    expect(() => build(-1)).toThrow(RangeError);
+    expect(build(GENERATION_COPIES - 1)).toBeInstanceOf(RevocationChecker);
   });
 });

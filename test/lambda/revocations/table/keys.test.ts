@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import {
   decodeTokenKey,
+  GENERATION_COPIES,
+  GENERATION_KEY,
+  generationCopyKey,
   isWellFormedText,
   MAX_PARTITION_KEY_BYTES,
   maxJtiBytes,
@@ -72,5 +75,17 @@ describe('key size', () => {
     expect(isWellFormedText('\ud83d\ude00')).toBe(true);
     expect(isWellFormedText('\ud83d')).toBe(false);
     expect(isWellFormedText('\ude00\ud83d')).toBe(false);
+  });
+});
+
+describe('generationCopyKey', () => {
+  it('names copy 0 as the record before copies, and refuses copies no writer writes', () => {
+    expect(generationCopyKey(0)).toBe(GENERATION_KEY);
+    expect(generationCopyKey(GENERATION_COPIES - 1)).toBe(
+      `${GENERATION_KEY}#${GENERATION_COPIES - 1}`,
+    );
+    for (const copy of [-1, GENERATION_COPIES, 1.5, NaN]) {
+      expect(() => generationCopyKey(copy)).toThrow(RangeError);
+    }
   });
 });
