@@ -29,6 +29,8 @@ export interface DemoStackProps extends StackProps {
   readonly replicaRegions?: readonly string[];
   /** @default 'aud' */
   readonly audienceClaim?: 'aud' | 'client_id';
+  /** The construct's `localDevelopment`, for `sam local invoke`. @default false */
+  readonly localDevelopment?: boolean;
 }
 
 export class DemoStack extends Stack {
@@ -44,6 +46,7 @@ export class DemoStack extends Stack {
       authorizerCacheTtl: props.authorizerCacheTtl,
       replicaRegions: props.replicaRegions,
       audienceClaim: props.audienceClaim,
+      localDevelopment: props.localDevelopment,
       revocationEndpoint: true,
       dashboard: true,
     });
