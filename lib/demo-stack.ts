@@ -31,6 +31,13 @@ export interface DemoStackProps extends StackProps {
   readonly audienceClaim?: 'aud' | 'client_id';
   /** The construct's `localDevelopment`, for `sam local invoke`. @default false */
   readonly localDevelopment?: boolean;
+  /**
+   * The revocation table's fate with the stack (the integration test's stack destroys it).
+   * @default RemovalPolicy.RETAIN, with deletion protection
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+  /** @default true */
+  readonly tableDeletionProtection?: boolean;
 }
 
 export class DemoStack extends Stack {
@@ -47,6 +54,8 @@ export class DemoStack extends Stack {
       replicaRegions: props.replicaRegions,
       audienceClaim: props.audienceClaim,
       localDevelopment: props.localDevelopment,
+      tableRemovalPolicy: props.tableRemovalPolicy,
+      tableDeletionProtection: props.tableDeletionProtection,
       revocationEndpoint: true,
       dashboard: true,
     });
