@@ -9,7 +9,8 @@ export const CONTEXT_HELP = `Set them with -c, for example:
   npx cdk deploy -c issuer=https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC -c audience=my-client-id
 Context keys: issuer (required), audience (required, comma-separated), jwksUri,
 audienceClaim (aud or client_id; client_id for Cognito access tokens),
-authorizerCacheTtlSeconds (default 0), replicaRegions (comma-separated), stackName.`;
+authorizerCacheTtlSeconds (default 0), replicaRegions (comma-separated), stackName,
+localDevelopment (true: a template for sam local invoke, not for deploying; docs/sam-local-invoke.md).`;
 
 type ContextReader = (key: string) => unknown;
 
@@ -42,6 +43,14 @@ export function demoPropsFromContext(read: ContextReader): DemoStackProps & { st
   if (audienceClaim !== undefined && audienceClaim !== 'aud' && audienceClaim !== 'client_id') {
     problems.push(`audienceClaim: "${audienceClaim}" is not aud or client_id`);
   }
+  const localDevelopment = text('localDevelopment');
+  if (
+    localDevelopment !== undefined &&
+    localDevelopment !== 'true' &&
+    localDevelopment !== 'false'
+  ) {
+    problems.push(`localDevelopment: "${localDevelopment}" is not true or false`);
+  }
   if (problems.length > 0) {
     throw new Error(`Demo stack: bad CDK context:\n- ${problems.join('\n- ')}\n${CONTEXT_HELP}`);
   }
@@ -56,5 +65,6 @@ export function demoPropsFromContext(read: ContextReader): DemoStackProps & { st
     authorizerCacheTtl,
     ...(audienceClaim ? { audienceClaim: audienceClaim as 'aud' | 'client_id' } : {}),
     ...(replicaRegions.length > 0 ? { replicaRegions } : {}),
+    ...(localDevelopment === 'true' ? { localDevelopment: true } : {}),
   };
 }

@@ -29,6 +29,15 @@ export interface DemoStackProps extends StackProps {
   readonly replicaRegions?: readonly string[];
   /** @default 'aud' */
   readonly audienceClaim?: 'aud' | 'client_id';
+  /** The construct's `localDevelopment`, for `sam local invoke`. @default false */
+  readonly localDevelopment?: boolean;
+  /**
+   * The revocation table's fate with the stack (the integration test's stack destroys it).
+   * @default RemovalPolicy.RETAIN, with deletion protection
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+  /** @default true */
+  readonly tableDeletionProtection?: boolean;
 }
 
 export class DemoStack extends Stack {
@@ -44,6 +53,9 @@ export class DemoStack extends Stack {
       authorizerCacheTtl: props.authorizerCacheTtl,
       replicaRegions: props.replicaRegions,
       audienceClaim: props.audienceClaim,
+      localDevelopment: props.localDevelopment,
+      tableRemovalPolicy: props.tableRemovalPolicy,
+      tableDeletionProtection: props.tableDeletionProtection,
       revocationEndpoint: true,
       dashboard: true,
     });

@@ -4,6 +4,7 @@
  */
 import type { Duration } from 'aws-cdk-lib';
 import { ENV, INTEGER_SETTINGS } from '../lambda/shared/settings';
+import { localDevelopmentVariables } from './local-development';
 import type { RevocationAuthorizerProps, TrustedIssuer } from './revocation-authorizer-props';
 
 /** Powertools' names for the service and the metric namespace. */
@@ -24,7 +25,7 @@ export function functionEnvironment(
   const setting = (name: keyof typeof INTEGER_SETTINGS, value: number): Record<string, string> => ({
     [INTEGER_SETTINGS[name].env]: String(value),
   });
-  return {
+  const environment: Record<string, string> = {
     ...issuerEnvironment(props.issuers),
     [ENV.revocationTableName]: tableName,
     ...setting('generationPollSeconds', windows.poll.toSeconds()),
@@ -45,6 +46,10 @@ export function functionEnvironment(
       : {}),
     ...props.extraEnvironment,
   };
+  // Declared empty for sam local invoke to fill (lib/local-development.ts).
+  return props.localDevelopment
+    ? { ...environment, ...localDevelopmentVariables(environment) }
+    : environment;
 }
 
 function issuerEnvironment(issuers: readonly TrustedIssuer[]): Record<string, string> {

@@ -10,6 +10,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { INTEGER_SETTINGS as INT } from '../lambda/shared/settings';
 import { functionTuningProblems, type FunctionTuning } from './function-tuning';
+import { plainHttpJwksProblem } from './local-development';
 
 /** One trusted token issuer. */
 export interface TrustedIssuer {
@@ -104,10 +105,20 @@ export interface RevocationAuthorizerProps {
    */
   readonly algorithms?: readonly string[];
   /**
-   * Further environment variables for the function (see the README's settings table).
+   * Further environment variables for the function (see the README's settings table). A value
+   * for `JWKS_ALLOW_HTTP_HOSTS` is refused: see `localDevelopment`.
    * @default none
    */
   readonly extraEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * For `sam local invoke` of the synthesized template: the functions declare
+   * `AWS_ENDPOINT_URL_DYNAMODB`, `JWKS_ALLOW_HTTP_HOSTS` and (with one issuer) `JWKS_URI`, empty,
+   * so that SAM's env-vars file can point them at a local DynamoDB and a dev issuer. Empty, they
+   * change nothing (a deployed function still reads DynamoDB in AWS and fetches keys over
+   * HTTPS), but synthesize without it to deploy; the synth warns. docs/sam-local-invoke.md.
+   * @default false
+   */
+  readonly localDevelopment?: boolean;
   /**
    * Runtime of the function (Node.js 22 or newer).
    * @default lambda.Runtime.NODEJS_22_X
@@ -280,6 +291,8 @@ export function validateProps(props: RevocationAuthorizerProps, stackRegion?: st
     problems.push('failClosedAlarmThreshold: must be at least 1');
   }
   problems.push(...functionTuningProblems(props.functionProps, props.provisionedConcurrency));
+  const plainHttpJwks = plainHttpJwksProblem(props.extraEnvironment);
+  if (plainHttpJwks) problems.push(plainHttpJwks);
   const instance = props.metricsInstance;
   if (
     instance !== undefined &&

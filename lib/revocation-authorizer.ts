@@ -29,6 +29,7 @@ import { createDashboard } from './dashboard';
 import { bundledFunction } from './function-code';
 import { functionEnvironment } from './function-environment';
 import { vpcAccessStatement } from './function-tuning';
+import { refusePlainHttpJwks, warnLocalDevelopment } from './local-development';
 import { AuthorizerMetrics, defaultMetricsInstance, type IAuthorizerMetrics } from './metrics';
 import { validateProps, type RevocationAuthorizerProps } from './revocation-authorizer-props';
 
@@ -110,6 +111,7 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
       this.metricsInstance,
     );
     this.metrics = new AuthorizerMetrics(this.environment);
+    if (props.localDevelopment) warnLocalDevelopment(this);
     // Each function gets exactly the operations the table module declares for its side.
     this.function = this.createFunction('Function', 'authorizer', 'reader');
     this.revokeFunction = props.revocationEndpoint
@@ -346,6 +348,7 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
       environment: this.environment,
     };
     const fn = bundledFunction(this, id, name, options);
+    refusePlainHttpJwks(fn);
     if (fn.isBoundToVpc) role.addToPolicy(vpcAccessStatement());
     this.table.grant(fn, ...iamActions(side));
     if (side === 'reader') this.table.encryptionKey?.grantDecrypt(fn);

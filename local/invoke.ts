@@ -14,12 +14,14 @@
  * prints what Lambda would return. With `--token`, the event's bearer token is replaced.
  * Exit code: 0 when the handler returned, 1 when it threw, 2 for bad input.
  */
+import dns from 'node:dns';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { isLoopbackHost } from '../lambda/shared/config';
 import { ENV } from '../lambda/shared/settings';
+import { DOCKER_HOST_NAME } from './docker-access';
 import { findSamFunction, samEnvironment, samFunctions } from './sam-template';
 import { localDataDir, readState } from './state';
 
@@ -138,6 +140,7 @@ async function main(): Promise<number> {
   }
   if (parsed.values.token) event = withToken(event, parsed.values.token);
   useLocalCredentials();
+  resolveDockerHostHere();
 
   // The Lambda entry reads its settings at load, as at a cold start: load it only now.
   let handler: (event: unknown) => Promise<unknown>;
@@ -209,6 +212,51 @@ function applySamEnvironment(
       `invoke: sam local invoke would drop ${name}: the template does not declare it for ${fn.resourceId}\n`,
     );
   }
+  for (const warning of containerLoopbackWarnings(variables)) {
+    process.stderr.write(`invoke: ${warning}\n`);
+  }
+}
+
+/**
+ * What this process reaches but SAM's container would not: in the container, loopback is the
+ * container itself. (This process runs on the machine, so it does reach them.)
+ */
+export function containerLoopbackWarnings(variables: Readonly<Record<string, string>>): string[] {
+  const jwksUri = variables[ENV.jwksUri] || variables[ENV.issuer];
+  const warnings: string[] = [];
+  for (const [name, value] of [
+    [jwksUri === variables[ENV.jwksUri] ? ENV.jwksUri : ENV.issuer, jwksUri],
+    [ENV.dynamoDbEndpoint, variables[ENV.dynamoDbEndpoint]],
+  ] as const) {
+    if (!value) continue;
+    try {
+      if (!isLoopbackHost(new URL(value).hostname)) continue;
+    } catch {
+      continue;
+    }
+    warnings.push(
+      `${name} is ${value}: in SAM's container that is the container itself, which sam local ` +
+        `invoke would not reach (use ${DOCKER_HOST_NAME}; docs/sam-local-invoke.md)`,
+    );
+  }
+  return warnings;
+}
+
+/**
+ * In SAM's container, `host.docker.internal` is this machine; here, this process resolves it to
+ * loopback likewise, so that an env-vars file written for SAM (`npm start -- --docker`) works
+ * here as it would there. Nothing else is changed: the URLs, and so the JWKS_ALLOW_HTTP_HOSTS
+ * check, stay as the function sees them.
+ */
+function resolveDockerHostHere(): void {
+  const lookup = dns.lookup;
+  const patched = function (this: unknown, hostname: string, ...rest: unknown[]): unknown {
+    return Reflect.apply(lookup, this, [
+      hostname.toLowerCase() === DOCKER_HOST_NAME ? '127.0.0.1' : hostname,
+      ...rest,
+    ]);
+  };
+  dns.lookup = patched as typeof dns.lookup;
 }
 
 /**

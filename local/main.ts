@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import type { EventKind } from '../lambda/request/authorizer-event';
+import { DOCKER_HOST_NAME, DOCKER_WARNING } from './docker-access';
 import { EVENT_KINDS } from './gateway';
 import { parsePort, startLocalServer, type LocalServer } from './server';
 import { localDataDir } from './state';
@@ -20,6 +21,9 @@ Options:
   --data-dir <dir>   where revocations and the dev issuer key are kept
                      (default: LOCAL_DATA_DIR or .local)
   --in-memory        keep revocations in memory only (nothing survives a restart)
+  --docker           for sam local invoke: listen on every interface, so that a Docker
+                     container reaches the dev issuer and DynamoDB at host.docker.internal,
+                     and write SAM's env-vars file (docs/sam-local-invoke.md)
   -h, --help         show this help
 
 Every setting of the Lambda (README, Settings) is read from the environment too.`;
@@ -33,6 +37,7 @@ async function main(): Promise<number> {
         port: { type: 'string' },
         'data-dir': { type: 'string' },
         'in-memory': { type: 'boolean' },
+        docker: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -51,6 +56,8 @@ async function main(): Promise<number> {
   }
   const dataDir = args['data-dir'] ? resolve(args['data-dir']) : localDataDir();
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const docker = args.docker ?? false;
+  if (docker) process.stderr.write(`warning: ${DOCKER_WARNING}\n`);
 
   let server: LocalServer;
   try {
@@ -59,6 +66,7 @@ async function main(): Promise<number> {
       dataDir,
       inMemory: args['in-memory'] ?? false,
       eventKind,
+      docker,
       port: args.port !== undefined ? parsePort(args.port) : undefined,
       log: (line) => process.stderr.write(`${line}\n`),
     });
@@ -116,7 +124,24 @@ Try it:
   curl -i ${server.url}/hello -H "Authorization: Bearer $TOKEN"     # 403
   curl -i ${server.url}/hello -H "Authorization: Bearer not-a-jwt"  # 401
 
+${server.samEnvVarsFile ? samSection(server, server.samEnvVarsFile) : ''}
 Ctrl-C stops.
+`;
+}
+
+/** How to run `sam local invoke` against this server (`--docker`). */
+function samSection(server: LocalServer, envVarsFile: string): string {
+  const role = server.state.authorizerCredentials;
+  const credentials = role
+    ? `AWS_ACCESS_KEY_ID=${role.accessKeyId} AWS_SECRET_ACCESS_KEY=${role.secretAccessKey} `
+    : '';
+  return `
+sam local invoke (--docker): the container reaches this machine as ${DOCKER_HOST_NAME}
+  env-vars  ${envVarsFile}
+  synth     npx cdk synth -c issuer=https://issuer.example -c audience=api -c localDevelopment=true
+  invoke    ${credentials}sam local invoke -t cdk.out/JwtRevocationDemo.template.json Function \\
+              -e <event with a token> --env-vars ${envVarsFile}
+            (on Linux add --add-host ${DOCKER_HOST_NAME}:host-gateway; docs/sam-local-invoke.md)
 `;
 }
 

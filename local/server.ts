@@ -11,6 +11,7 @@
  * synthesizes, and `npx jti` as an operator with the permissions docs/permissions.md lists. A
  * call a role was not granted fails here as it would in AWS.
  */
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -25,6 +26,7 @@ import { ENV } from '../lambda/shared/settings';
 import { callerFromContext, createRevocationEndpoint } from '../lambda/revocations/endpoint';
 import { createDynamoDbClient } from '../lambda/revocations/table';
 import { DEV_AUDIENCE, devJwks, loadOrCreateDevKey } from './dev-issuer';
+import { ALL_INTERFACES, reachableHost, writeSamEnvVars } from './docker-access';
 import { assertWritable, EmbeddedDynamoDb } from './embedded-dynamodb';
 import { IamDynamoDb } from './iam/iam-dynamodb';
 import { LOCAL_ACCOUNT, LOCAL_REGION, policiesFor, type RoleName } from './iam/roles';
@@ -47,6 +49,12 @@ export interface LocalServerOptions {
   readonly port?: number;
   /** Port of the embedded DynamoDB; 0 (default) picks a free one. */
   readonly dynamoDbPort?: number;
+  /**
+   * Reachable from Docker containers (`sam local invoke`): the gateway and the IAM-enforcing
+   * DynamoDB endpoint listen on every interface, and SAM's env-vars file is written
+   * (`docker-access.ts`).
+   */
+  readonly docker?: boolean;
   /** Extra routes behind the authorizer, by `METHOD /path`. */
   readonly protectedRoutes?: Readonly<Record<string, ProtectedRoute>>;
   readonly log?: (line: string) => void;
@@ -61,6 +69,8 @@ export interface LocalServer {
   readonly embeddedStore: EmbeddedDynamoDb | undefined;
   /** A client acting as the operator (what `npx jti` may do), for tools that write revocations. */
   readonly dynamoDbClient: DynamoDBClient;
+  /** With `docker`: SAM's env-vars file for this server. */
+  readonly samEnvVarsFile: string | undefined;
   close(): Promise<void>;
 }
 
@@ -68,7 +78,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const env = options.env;
   const log = options.log ?? (() => undefined);
   const port = options.port ?? parsePort(env.PORT ?? '3000');
-  const host = env.HOST ?? '127.0.0.1';
+  const host = env.HOST ?? (options.docker ? ALL_INTERFACES : '127.0.0.1');
   const eventKind = options.eventKind ?? 'rest-token';
   const useDevIssuer = !env[ENV.issuer] && !env[ENV.issuers];
   // The state file (and, unless in memory, the store) lives there, with the dev issuer key.
@@ -123,7 +133,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     throw error;
   }
   const actualPort = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  const shown = reachableHost(host);
+  const url = `http://${shown.includes(':') ? `[${shown}]` : shown}:${actualPort}`;
   let iam: IamDynamoDb | undefined;
   const clients: DynamoDBClient[] = [];
 
@@ -147,6 +158,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         upstream: storeEndpoint,
         region: LOCAL_REGION,
         account: LOCAL_ACCOUNT,
+        ...(options.docker ? { host: ALL_INTERFACES } : {}),
       });
     }
     settings[ENV.dynamoDbEndpoint] = iam?.endpoint ?? storeEndpoint;
@@ -215,6 +227,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       tableName: config.revocationTableName,
     };
     writeState(options.dataDir, state);
+    const samEnvVarsFile = options.docker
+      ? writeSamEnvVars(options.dataDir, {
+          gatewayPort: actualPort,
+          devIssuer: useDevIssuer ? { issuer, audience: state.audience } : undefined,
+          dynamoDbPort: iam ? Number(new URL(iam.endpoint).port) : undefined,
+          tableName: config.revocationTableName,
+        })
+      : undefined;
 
     return {
       url,
@@ -223,8 +243,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       config,
       embeddedStore,
       dynamoDbClient,
+      samEnvVarsFile,
       async close() {
         removeState(options.dataDir);
+        if (samEnvVarsFile) rmSync(samEnvVarsFile, { force: true });
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         for (const client of clients) client.destroy();

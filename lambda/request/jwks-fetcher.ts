@@ -3,7 +3,7 @@
  *
  * It fetches only the JWKS URIs the configuration names, so a token header (`jku`, `x5u`) can
  * never make the authorizer send a request anywhere; over HTTPS, and over plain HTTP to loopback
- * hosts only (the local dev issuer). aws-jwt-verify's own fetcher is not used: it reads a body
+ * hosts (the local dev issuer) and the development hosts `JWKS_ALLOW_HTTP_HOSTS` names only. aws-jwt-verify's own fetcher is not used: it reads a body
  * whole, however large, and gives each attempt its own time-out. Here every fetch, HTTPS or not,
  * stops reading at a byte cap and gives up at one deadline that covers the connection, the body
  * and the retry, so a hostile or broken issuer costs at most `maxBytes` of memory and
@@ -13,7 +13,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { FetchError, NonRetryableFetchError } from 'aws-jwt-verify/error';
-import { isLoopbackHost } from '../shared/config';
+import { isAllowedJwksUrl } from '../shared/config';
 
 /** An issuer's JWKS is a few kilobytes; a megabyte leaves room for hundreds of keys. */
 const DEFAULT_MAX_BYTES = 1024 * 1024;
@@ -21,6 +21,11 @@ const DEFAULT_MAX_BYTES = 1024 * 1024;
 export interface JwksFetcherOptions {
   /** The only URIs that may be fetched. */
   readonly allowedUris: readonly string[];
+  /**
+   * Hosts besides loopback that may be reached over plain HTTP (`JWKS_ALLOW_HTTP_HOSTS`).
+   * @default none
+   */
+  readonly allowHttpHosts?: readonly string[];
   /** Deadline of one fetch, in milliseconds: connection, whole body and retry included. */
   readonly timeoutMs: number;
   /**
@@ -37,12 +42,14 @@ export interface JwksFetcherOptions {
 
 export class JwksFetcher implements Fetcher {
   private readonly allowed: ReadonlySet<string>;
+  private readonly allowHttpHosts: readonly string[];
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
   private readonly httpsAgent: HttpsAgent | undefined;
 
   constructor(options: JwksFetcherOptions) {
     this.allowed = new Set(options.allowedUris);
+    this.allowHttpHosts = options.allowHttpHosts ?? [];
     this.timeoutMs = options.timeoutMs;
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     this.httpsAgent = options.httpsAgent;
@@ -60,8 +67,11 @@ export class JwksFetcher implements Fetcher {
       throw new NonRetryableFetchError(uri, 'JWKS URI is not configured');
     }
     const url = new URL(uri);
-    if (url.protocol !== 'https:' && (url.protocol !== 'http:' || !isLoopbackHost(url.hostname))) {
-      throw new NonRetryableFetchError(uri, 'plain HTTP is allowed on loopback only');
+    if (!isAllowedJwksUrl(url, this.allowHttpHosts)) {
+      throw new NonRetryableFetchError(
+        uri,
+        'plain HTTP is allowed on loopback only (and the hosts JWKS_ALLOW_HTTP_HOSTS names)',
+      );
     }
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const deadline = requestOptions.signal

@@ -105,6 +105,7 @@ export function createTokenVerifier(
       : undefined;
   const fetcher = new JwksFetcher({
     allowedUris: config.issuers.map((issuer) => issuer.jwksUri),
+    allowHttpHosts: config.jwksAllowHttpHosts,
     timeoutMs: config.jwksTimeoutMs,
     httpsAgent: deps.jwksHttpsAgent,
   });

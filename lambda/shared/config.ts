@@ -79,6 +79,11 @@ export interface AuthorizerConfig {
   readonly region: string;
   /** `AWS_ENDPOINT_URL_DYNAMODB`, for a local DynamoDB. */
   readonly dynamoDbEndpoint: string | undefined;
+  /**
+   * `JWKS_ALLOW_HTTP_HOSTS`: development hosts (lower case) whose JWKS may be fetched over plain
+   * HTTP, besides loopback. Empty unless set.
+   */
+  readonly jwksAllowHttpHosts: readonly string[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -88,7 +93,8 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
   const problems: string[] = [];
   const read = new SettingReader(env, problems);
 
-  const issuers = readIssuers(env, problems);
+  const jwksAllowHttpHosts = readAllowHttpHosts(read.list(ENV.jwksAllowHttpHosts, ''), problems);
+  const issuers = readIssuers(env, problems, jwksAllowHttpHosts);
   const audienceClaim = read.oneOf(ENV.audienceClaim, ['aud', 'client_id'] as const, 'aud');
   const algorithms = read.list(ENV.algorithms, SUPPORTED_ALGORITHMS.join(','));
   for (const algorithm of algorithms) {
@@ -127,6 +133,7 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
     initPrefetchTimeoutMs: read.integer(INT.initPrefetchTimeoutMs),
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '',
     dynamoDbEndpoint: read.optional(ENV.dynamoDbEndpoint),
+    jwksAllowHttpHosts,
   };
   if (!config.region) {
     if (config.dynamoDbEndpoint) {
@@ -144,25 +151,34 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
 }
 
 /** The issuers: either `JWT_ISSUER` (+ `JWT_AUDIENCE`, `JWKS_URI`) or `JWT_ISSUERS` as JSON. */
-function readIssuers(env: Env, problems: string[]): IssuerConfig[] {
+function readIssuers(
+  env: Env,
+  problems: string[],
+  allowHttpHosts: readonly string[],
+): IssuerConfig[] {
   const json = env[ENV.issuers]?.trim();
   const single = env[ENV.issuer]?.trim();
   if (json && single) {
     problems.push('JWT_ISSUERS: set either JWT_ISSUERS or JWT_ISSUER, not both');
     return [];
   }
-  if (json) return parseIssuersJson(json, problems);
+  if (json) return parseIssuersJson(json, problems, allowHttpHosts);
   if (!single) {
     problems.push('JWT_ISSUER: is required (or JWT_ISSUERS for several issuers)');
     return [];
   }
   const audience = splitList(env[ENV.audience] ?? '');
   if (audience.length === 0) problems.push('JWT_AUDIENCE: is required');
-  const issuer = checkIssuer(ENV.issuer, single, audience, env[ENV.jwksUri]?.trim(), problems);
+  const jwksUri = env[ENV.jwksUri]?.trim();
+  const issuer = checkIssuer(ENV.issuer, single, audience, jwksUri, problems, allowHttpHosts);
   return issuer ? [issuer] : [];
 }
 
-function parseIssuersJson(json: string, problems: string[]): IssuerConfig[] {
+function parseIssuersJson(
+  json: string,
+  problems: string[],
+  allowHttpHosts: readonly string[],
+): IssuerConfig[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -196,7 +212,14 @@ function parseIssuersJson(json: string, problems: string[]): IssuerConfig[] {
       problems.push(`${name}.jwksUri: must be a string`);
       return;
     }
-    const checked = checkIssuer(name, issuer, audiences as string[], jwksUri, problems);
+    const checked = checkIssuer(
+      name,
+      issuer,
+      audiences as string[],
+      jwksUri,
+      problems,
+      allowHttpHosts,
+    );
     if (checked) issuers.push(checked);
   });
   const seen = new Set<string>();
@@ -213,6 +236,7 @@ function checkIssuer(
   audience: readonly string[],
   jwksUri: string | undefined,
   problems: string[],
+  allowHttpHosts: readonly string[],
 ): IssuerConfig | undefined {
   const issuerUrl = parseUrl(issuer);
   if (!issuerUrl) {
@@ -225,9 +249,11 @@ function checkIssuer(
     problems.push(`${name}: JWKS URI "${resolvedJwksUri}" is not a URL`);
     return undefined;
   }
-  if (!isAllowedJwksUrl(jwksUrl)) {
+  if (!isAllowedJwksUrl(jwksUrl, allowHttpHosts)) {
     problems.push(
-      `${name}: JWKS URI "${resolvedJwksUri}" must use https (plain http is allowed on loopback only)`,
+      `${name}: JWKS URI "${resolvedJwksUri}" must use https (plain http is allowed on loopback${
+        allowHttpHosts.length > 0 ? ` and ${ENV.jwksAllowHttpHosts}` : ''
+      } only)`,
     );
     return undefined;
   }
@@ -246,8 +272,38 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
-export function isAllowedJwksUrl(url: URL): boolean {
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+/**
+ * HTTPS anywhere; plain HTTP to loopback, and to the development hosts `JWKS_ALLOW_HTTP_HOSTS`
+ * names (lower case, as `URL` gives host names), and nowhere else.
+ */
+export function isAllowedJwksUrl(url: URL, allowHttpHosts: readonly string[] = []): boolean {
+  if (url.protocol === 'https:') return true;
+  return (
+    url.protocol === 'http:' &&
+    (isLoopbackHost(url.hostname) || allowHttpHosts.includes(url.hostname))
+  );
+}
+
+/** A DNS host name (or an IPv4 address): labels of letters, digits and inner hyphens. */
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/**
+ * `JWKS_ALLOW_HTTP_HOSTS`: bare host names only. A scheme, port, path, wildcard or address
+ * range is refused rather than guessed at, so the exception stays exactly as narrow as written.
+ */
+function readAllowHttpHosts(hosts: readonly string[], problems: string[]): string[] {
+  const allowed: string[] = [];
+  for (const host of hosts) {
+    const lower = host.toLowerCase();
+    if (HOST_NAME.test(lower)) allowed.push(lower);
+    else {
+      problems.push(
+        `${ENV.jwksAllowHttpHosts}: "${host}" is not a host name (list bare names such as host.docker.internal: no scheme, port, path or wildcard)`,
+      );
+    }
+  }
+  return allowed;
 }
 
 function parseUrl(text: string): URL | undefined {

@@ -59,6 +59,11 @@ export const ENV = {
   revocationTableName: 'REVOCATION_TABLE_NAME',
   httpApiResponseMode: 'HTTP_API_RESPONSE_MODE',
   dynamoDbEndpoint: 'AWS_ENDPOINT_URL_DYNAMODB',
+  /**
+   * Development only: host names whose JWKS may be fetched over plain HTTP (such as
+   * `host.docker.internal` under `sam local invoke`). The construct refuses a value for it.
+   */
+  jwksAllowHttpHosts: 'JWKS_ALLOW_HTTP_HOSTS',
   /** The `instance` dimension of every metric (set by the construct, one per deployment). */
   metricsInstance: 'METRICS_INSTANCE',
 } as const;

@@ -8,9 +8,9 @@
  * the request unchanged and pipes the upstream's answer back.
  *
  * The signature is not verified: the point is authorization, not authentication. The keys are
- * made up per test run and the proxy listens on 127.0.0.1 only; checking SigV4 would need the
- * canonical request rebuilt, for no protection a test needs. The access key id maps to a
- * principal the way a real key maps to its IAM identity.
+ * made up per test run and the proxy listens on 127.0.0.1 only (every interface only with local
+ * mode's `--docker`); checking SigV4 would need the canonical request rebuilt, for no protection
+ * a test needs. The access key id maps to a principal the way a real key maps to its IAM identity.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -54,6 +54,12 @@ export interface IamDynamoDbOptions {
   readonly account?: string;
   /** @default an `IamSimulateEvaluator` */
   readonly evaluator?: PolicyEvaluator;
+  /**
+   * Address to listen on; `0.0.0.0` lets a Docker container reach it (local mode's `--docker`).
+   * The endpoint it reports stays `http://127.0.0.1:<port>`.
+   * @default '127.0.0.1'
+   */
+  readonly host?: string;
 }
 
 export interface LocalCredentials {
@@ -114,10 +120,10 @@ export class IamDynamoDb {
     });
   }
 
-  /** Listens on a free loopback port in front of `upstream`. */
+  /** Listens on a free loopback port (or `host`'s) in front of `upstream`. */
   static async start(options: IamDynamoDbOptions): Promise<IamDynamoDb> {
     const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(0, options.host ?? '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     return new IamDynamoDb(server, `http://127.0.0.1:${port}`, options.upstream, options);
   }

@@ -173,6 +173,20 @@ describe('CDK context', () => {
     expect(props.audienceClaim).toBe('client_id');
   });
 
+  it('reads localDevelopment (for sam local invoke), off unless true', () => {
+    const read = (value: unknown) =>
+      demoPropsFromContext(
+        (key) =>
+          ({ issuer: 'https://issuer.example', audience: 'api', localDevelopment: value })[key],
+      );
+
+    expect(read('true').localDevelopment).toBe(true);
+    expect(read(true).localDevelopment).toBe(true);
+    expect(read('false').localDevelopment).toBeUndefined();
+    expect(read(undefined).localDevelopment).toBeUndefined();
+    expect(() => read('yes')).toThrow(/localDevelopment: "yes" is not true or false/);
+  });
+
   it('names everything that is missing or wrong', () => {
     expect(() =>
       demoPropsFromContext((key) => (key === 'authorizerCacheTtlSeconds' ? 'soon' : undefined)),

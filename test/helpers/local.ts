@@ -1,6 +1,7 @@
 /** Helpers for end-to-end tests of local mode: a data folder, HTTP calls, the CLI in-process. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { runCli } from '../../cli/jti';
 
@@ -54,4 +55,18 @@ export async function eventually(
     await new Promise((resolve) => setTimeout(resolve, stepMs));
   }
   throw new Error(`condition not met within ${deadlineMs} ms`);
+}
+
+/** Whether something accepts TCP connections at `host:port`. */
+export function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2000 });
+    const answer = (accepted: boolean): void => {
+      socket.destroy();
+      resolve(accepted);
+    };
+    socket.once('connect', () => answer(true));
+    socket.once('error', () => answer(false));
+    socket.once('timeout', () => answer(false));
+  });
 }

@@ -2,13 +2,13 @@
  * Local mode end to end over real HTTP: the server `npm start` runs (embedded DynamoDB Local, dev
  * issuer, local gateway, real authorizer), tokens minted and revoked with the `jti` CLI.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startLocalServer, type LocalServer } from '../../local/server';
 import { evaluatePolicy, GATEWAY_ANSWERS } from '../../local/gateway';
 import { allowResponse } from '../../lambda/request/responses';
-import { eventually, get, jti, tempDataDir } from '../helpers/local';
+import { accepts, eventually, get, jti, tempDataDir } from '../helpers/local';
 import { generateTestKey, signJwt } from '../helpers/tokens';
 
 // The generation poll interval is the window for a warm container (default 1 s); this bound
@@ -187,6 +187,29 @@ describe('local mode lifecycle', () => {
         await second.close();
       }
     } finally {
+      data.remove();
+    }
+  });
+
+  it('listens on loopback only, and writes no env-vars file for SAM, without --docker', async () => {
+    const data = tempDataDir();
+    const server = await startLocalServer({
+      env: baseEnv(),
+      dataDir: data.dir,
+      port: 0,
+      inMemory: true,
+    });
+    try {
+      const iamPort = Number(new URL(server.state.dynamoDbEndpoint!).port);
+
+      // 127.0.0.2 is loopback too, but only a listener on every interface accepts it there.
+      expect(await accepts('127.0.0.1', server.port)).toBe(true);
+      expect(await accepts('127.0.0.2', server.port)).toBe(false);
+      expect(await accepts('127.0.0.2', iamPort)).toBe(false);
+      expect(server.samEnvVarsFile).toBeUndefined();
+      expect(existsSync(join(data.dir, 'sam-env.json'))).toBe(false);
+    } finally {
+      await server.close();
       data.remove();
     }
   });

@@ -5,6 +5,7 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { RevocationAuthorizer } from '../../lib/revocation-authorizer';
+import { samEnvVars } from '../../local/docker-access';
 import { listFunctions } from '../../local/invoke';
 import { findSamFunction, samEnvironment, samFunctions } from '../../local/sam-template';
 
@@ -88,5 +89,47 @@ describe('which variables reach it', () => {
 
     expect(byLogicalId.variables.JWT_AUDIENCE).toBe('a');
     expect(emptyFirst.variables.JWT_AUDIENCE).toBe('b');
+  });
+});
+
+describe('a template synthesized with localDevelopment', () => {
+  it('takes every variable of the env-vars file npm start -- --docker writes; without it SAM drops three', () => {
+    const synth = (localDevelopment: boolean) => {
+      const app = new App({
+        context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true },
+      });
+      const stack = new Stack(app, 'JwtRevocationDemo');
+      new RevocationAuthorizer(stack, 'Authorizer', {
+        issuers: [{ issuer: 'https://issuer.example', audience: ['api'] }],
+        localDevelopment,
+      });
+      return findSamFunction(
+        samFunctions(app.synth().getStackArtifact(stack.artifactId).template),
+        'Function',
+      );
+    };
+    const envVars = samEnvVars({
+      gatewayPort: 3000,
+      devIssuer: { issuer: 'http://127.0.0.1:3000', audience: 'local-api' },
+      dynamoDbPort: 4000,
+      tableName: 'jwt-revocations',
+    });
+
+    const dev = samEnvironment(synth(true), envVars, {});
+    const plain = samEnvironment(synth(false), envVars, {});
+
+    expect(dev.dropped).toEqual([]);
+    expect(dev.variables).toMatchObject({
+      JWT_ISSUER: 'http://127.0.0.1:3000',
+      JWKS_URI: 'http://host.docker.internal:3000/.well-known/jwks.json',
+      JWKS_ALLOW_HTTP_HOSTS: 'host.docker.internal',
+      AWS_ENDPOINT_URL_DYNAMODB: 'http://host.docker.internal:4000',
+      REVOCATION_TABLE_NAME: 'jwt-revocations',
+    });
+    expect(plain.dropped.sort()).toEqual([
+      'AWS_ENDPOINT_URL_DYNAMODB',
+      'JWKS_ALLOW_HTTP_HOSTS',
+      'JWKS_URI',
+    ]);
   });
 });

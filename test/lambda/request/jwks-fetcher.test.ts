@@ -68,6 +68,19 @@ describe('JwksFetcher', () => {
     await expect(fetcher(uri).fetch(uri)).rejects.toThrow(/loopback only/);
   });
 
+  it('reaches a plain-HTTP host other than loopback only when allowHttpHosts names it', async () => {
+    // .invalid never resolves (RFC 6761): an allowed host fails on the lookup, not on the rule.
+    const uri = 'http://dev-issuer.invalid/jwks';
+    const options = { allowedUris: [uri, 'http://other.invalid/jwks'], timeoutMs: 1000 };
+    const allowing = new JwksFetcher({ ...options, allowHttpHosts: ['dev-issuer.invalid'] });
+
+    const tried = await allowing.fetch(uri).catch((error: unknown) => error as Error);
+    expect(tried).toBeInstanceOf(Error);
+    expect((tried as Error).message).not.toMatch(/loopback only/);
+    await expect(allowing.fetch('http://other.invalid/jwks')).rejects.toThrow(/loopback only/);
+    await expect(new JwksFetcher(options).fetch(uri)).rejects.toThrow(/loopback only/);
+  });
+
   it('follows no redirect, and refuses error statuses and oversized bodies', async () => {
     await expect(fetcher('/redirect').fetch(`${base}/redirect`)).rejects.toThrow();
     await expect(fetcher('/missing').fetch(`${base}/missing`)).rejects.toThrow(

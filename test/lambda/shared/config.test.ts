@@ -55,6 +55,7 @@ describe('loadConfig', () => {
       initPrefetchTimeoutMs: 1500,
       region: 'eu-west-1',
       dynamoDbEndpoint: undefined,
+      jwksAllowHttpHosts: [],
     });
   });
 
@@ -186,6 +187,74 @@ describe('loadConfig', () => {
         loadConfig({ ...minimal, JWKS_URI: `http://${host}:9999/jwks` }).issuers[0]?.jwksUri,
       ).toBe(`http://${host}:9999/jwks`);
     }
+  });
+
+  it('allows plain http JWKS on a named development host only when JWKS_ALLOW_HTTP_HOSTS lists it', () => {
+    const docker = { JWKS_URI: 'http://host.docker.internal:3000/.well-known/jwks.json' };
+
+    const allowed = loadConfig({
+      ...minimal,
+      ...docker,
+      JWKS_ALLOW_HTTP_HOSTS: ' Host.Docker.Internal , dev-issuer.test',
+    });
+
+    expect(allowed.jwksAllowHttpHosts).toEqual(['host.docker.internal', 'dev-issuer.test']);
+    expect(allowed.issuers[0]?.jwksUri).toBe(docker.JWKS_URI);
+    expect(problemsOf({ ...minimal, ...docker })).toEqual([
+      `JWT_ISSUER: JWKS URI "${docker.JWKS_URI}" must use https (plain http is allowed on loopback only)`,
+    ]);
+    // Listing one host opens plain http to that host, not to any other.
+    expect(
+      problemsOf({
+        ...minimal,
+        JWKS_URI: 'http://keys.example/jwks',
+        JWKS_ALLOW_HTTP_HOSTS: 'host.docker.internal',
+      }),
+    ).toEqual([
+      'JWT_ISSUER: JWKS URI "http://keys.example/jwks" must use https (plain http is allowed on loopback and JWKS_ALLOW_HTTP_HOSTS only)',
+    ]);
+    // In JWT_ISSUERS too.
+    const several = loadConfig({
+      ...minimal,
+      JWT_ISSUER: '',
+      JWT_ISSUERS: JSON.stringify([
+        { issuer: 'http://127.0.0.1:3000', audience: 'x', jwksUri: docker.JWKS_URI },
+      ]),
+      JWKS_ALLOW_HTTP_HOSTS: 'host.docker.internal',
+    });
+    expect(several.issuers[0]?.jwksUri).toBe(docker.JWKS_URI);
+  });
+
+  it('leaves https JWKS URIs as they are whatever JWKS_ALLOW_HTTP_HOSTS holds', () => {
+    const config = loadConfig({
+      ...minimal,
+      JWKS_URI: 'https://host.docker.internal/jwks',
+      JWKS_ALLOW_HTTP_HOSTS: 'other.test',
+    });
+
+    expect(config.issuers[0]?.jwksUri).toBe('https://host.docker.internal/jwks');
+    // Empty, as a template that declares it for sam local invoke leaves it: nothing allowed.
+    expect(loadConfig({ ...minimal, JWKS_ALLOW_HTTP_HOSTS: '' }).jwksAllowHttpHosts).toEqual([]);
+  });
+
+  it.each([
+    'http://host.docker.internal',
+    'host.docker.internal:3000',
+    '*.docker.internal',
+    'host.docker.internal/jwks',
+    '[::1]',
+    '-bad.example',
+    'under_score.example',
+  ])('refuses JWKS_ALLOW_HTTP_HOSTS=%p, which is not a bare host name', (value) => {
+    expect(
+      problemsOf({
+        ...minimal,
+        JWKS_URI: 'http://host.docker.internal/jwks',
+        JWKS_ALLOW_HTTP_HOSTS: `host.docker.internal,${value}`,
+      }),
+    ).toEqual([
+      `JWKS_ALLOW_HTTP_HOSTS: "${value}" is not a host name (list bare names such as host.docker.internal: no scheme, port, path or wildcard)`,
+    ]);
   });
 
   it('needs no AWS_REGION when a local DynamoDB endpoint is set', () => {
