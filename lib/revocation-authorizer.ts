@@ -225,6 +225,10 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
     return this.metrics.metricDeny(props);
   }
 
+  metricInsufficientScope(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricInsufficientScope(props);
+  }
+
   metricUnauthorized(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metricUnauthorized(props);
   }

@@ -221,8 +221,11 @@ export interface PolicyStatement {
 }
 
 /** Allow on the whole stage, then one Deny listing the refused resources, if any. */
-export function policyStatements(stageWide: string, refused: readonly string[]): PolicyStatement[] {
-  const statements: PolicyStatement[] = [
+export function policyStatements(
+  stageWide: string,
+  refused: readonly string[],
+): [PolicyStatement, ...PolicyStatement[]] {
+  const statements: [PolicyStatement, ...PolicyStatement[]] = [
     { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: stageWide },
   ];
   if (refused.length > 0) {
