@@ -147,10 +147,12 @@ export function lacksRouteScopes(
  * (`arn:aws:execute-api:region:account:apiId/`), so they depend on the route only:
  * - the stage is `*` (any stage of the API), which keeps every pattern short and its size known
  *   at cold start (a stage name may have 128 characters);
- * - `{param}`, `{proxy+}` and `ANY` are `*`;
+ * - `{param}` and `{proxy+}` are `*`;
+ * - `ANY` is each of the seven methods API Gateway serves, not `*`: IAM's `*` matches `/` too,
+ *   so `*` for the method would also match every deeper path that ends like the route's;
  * - a route ending in a literal segment also covers the same path with a trailing slash;
  * - `$default` is the whole API: IAM cannot say "requests no other route matches".
- * IAM's `*` matches `/` too, so a pattern also covers deeper paths (`GET /a/{id}` covers
+ * A `*` also spans `/`, so a parameter's pattern covers deeper paths (`GET /a/{id}` covers
  * `GET /a/1/b`): a refusal may reach further than its route, an allow never does.
  */
 export function routeResourcePatterns(routeKey: string): string[] {
@@ -165,10 +167,16 @@ export function routeResourcePatterns(routeKey: string): string[] {
           .slice(1)
           .split('/')
           .map((part) => (part.startsWith('{') ? '*' : part));
-  const pattern = `*/${method === 'ANY' ? '*' : method}/${segments.join('/')}`;
   const last = segments[segments.length - 1];
-  return last === undefined || last === '*' ? [pattern] : [pattern, `${pattern}/`];
+  const trailingSlash = last !== undefined && last !== '*';
+  return (method === 'ANY' ? ANY_METHODS : [method]).flatMap((verb) => {
+    const pattern = `*/${verb}/${segments.join('/')}`;
+    return trailingSlash ? [pattern, `${pattern}/`] : [pattern];
+  });
 }
+
+/** The methods `ANY` stands for. */
+const ANY_METHODS = HTTP_METHODS.filter((method) => method !== 'ANY');
 
 /** The patterns (relative to the API's ARN prefix) that refuse a token with `scopes`. */
 export function refusedPatterns(routeScopes: RouteScopes, scopes: ReadonlySet<string>): string[] {

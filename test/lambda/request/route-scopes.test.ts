@@ -83,7 +83,10 @@ describe.each([
         Resource: [
           `${REST_API}*/POST/orders`,
           `${REST_API}*/POST/orders/`,
-          `${REST_API}*/*/admin/*`,
+          // ANY is each method: a `*` there would span `/` and match deeper paths.
+          ...['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'].map(
+            (method) => `${REST_API}*/${method}/admin/*`,
+          ),
         ],
       },
     ]);
@@ -155,6 +158,8 @@ describe.each([
     }
     expect(evaluatePolicy(response, restArn('GET', '/orders'))).toBe('allow');
     expect(evaluatePolicy(response, restArn('PUT', '/orders'))).toBe('allow');
+    // ANY does not reach paths that merely end like the route.
+    expect(evaluatePolicy(response, restArn('GET', '/x/admin/y'))).toBe('allow');
   });
 
   it('still deny a revoked token everywhere, with its own reason', async () => {

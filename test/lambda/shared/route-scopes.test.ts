@@ -205,8 +205,16 @@ describe('routeResourcePatterns', () => {
     ['GET /orders', ['*/GET/orders', '*/GET/orders/']],
     ['GET /orders/{id}', ['*/GET/orders/*']],
     ['POST /orders/{id}/items', ['*/POST/orders/*/items', '*/POST/orders/*/items/']],
-    ['ANY /admin/{proxy+}', ['*/*/admin/*']],
-    ['ANY /', ['*/*/']],
+    [
+      'ANY /admin/{proxy+}',
+      ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'].map((m) => `*/${m}/admin/*`),
+    ],
+    [
+      'ANY /a',
+      ['*/GET/a', '*/GET/a/', '*/POST/a', '*/POST/a/', '*/PUT/a', '*/PUT/a/']
+        .concat(['*/PATCH/a', '*/PATCH/a/', '*/DELETE/a', '*/DELETE/a/', '*/HEAD/a', '*/HEAD/a/'])
+        .concat(['*/OPTIONS/a', '*/OPTIONS/a/']),
+    ],
     ['$default', ['*']],
   ])('%s -> %p', (routeKey, patterns) => {
     expect(routeResourcePatterns(routeKey)).toEqual(patterns);
