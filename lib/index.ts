@@ -10,5 +10,6 @@ export {
   type FunctionTuning,
   type IAuthorizerMetrics,
   type RevocationAuthorizerProps,
+  type RouteScopeOptions,
   type TrustedIssuer,
 } from './revocation-authorizer';
