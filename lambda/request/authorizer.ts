@@ -20,6 +20,7 @@ import {
   type RevocationStore,
 } from '../revocations/table';
 import { RevocationChecker, type RevocationCheck } from './revocation-checker';
+import { RouteScopeRules } from './route-scope-rules';
 import { PowertoolsTelemetry, type DecisionRecord, type Telemetry } from '../shared/telemetry';
 import { createTokenVerifier, type TokenVerifier, type VerifiedToken } from './token-verifier';
 
@@ -34,6 +35,7 @@ export type AuthorizerHandler = (event: unknown) => Promise<AuthorizerResponse>;
 
 export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
   const { config, verifier, revocations, telemetry } = deps;
+  const routeScopes = new RouteScopeRules(config.routeScopes);
 
   return async function authorize(event: unknown): Promise<AuthorizerResponse> {
     const started = performance.now();
@@ -48,7 +50,7 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
         httpApiResponseMode: config.httpApiResponseMode,
         resourceArn: request.resourceArn,
         routeKey: request.routeKey,
-        routeScopes: config.routeScopes,
+        routeScopes,
         token,
       };
       // A revoked token is denied everywhere, whatever its scopes.

@@ -11,17 +11,14 @@
 import type { HttpApiResponseMode } from '../shared/config';
 import { TokenRejectedError, errorCode } from '../shared/errors';
 import {
-  lacksRouteScopes,
   MAX_API_ARN_PREFIX_CHARS,
   policyStatements,
-  refusedPatterns,
-  resourceMatches,
   RESPONSE_LIMIT_BYTES,
   tokenScopes,
   type PolicyStatement,
-  type RouteScopes,
 } from '../shared/route-scopes';
 import type { EventKind } from './authorizer-event';
+import { RouteScopeRules, type Refusals } from './route-scope-rules';
 import type { VerifiedToken } from './token-verifier';
 
 export interface PolicyResponse {
@@ -125,8 +122,8 @@ export interface DecisionInput {
   readonly httpApiResponseMode: HttpApiResponseMode;
   readonly resourceArn: string;
   readonly token: VerifiedToken;
-  /** `ROUTE_SCOPES`; none by default. */
-  readonly routeScopes?: RouteScopes;
+  /** `ROUTE_SCOPES`, prepared; no route requires a scope by default. */
+  readonly routeScopes?: RouteScopeRules;
   /** The route asked for, as HTTP API 2.0 events name it (simple answers look it up). */
   readonly routeKey?: string;
 }
@@ -145,30 +142,36 @@ export interface ValidTokenAnswer {
  * new call would give. A simple answer is per route (the construct caches it per route key).
  */
 export function validTokenAnswer(input: DecisionInput): ValidTokenAnswer {
-  const routeScopes = input.routeScopes ?? {};
-  const scopes = tokenScopes(input.token.claims);
+  const rules = input.routeScopes ?? NO_ROUTE_SCOPES;
   if (isSimple(input)) {
-    if (Object.keys(routeScopes).length > 0 && input.routeKey === undefined) {
-      throw new Error('authorizer event has no routeKey to look up in ROUTE_SCOPES');
+    let refused = false;
+    if (!rules.isEmpty) {
+      if (input.routeKey === undefined) {
+        throw new Error('authorizer event has no routeKey to look up in ROUTE_SCOPES');
+      }
+      refused = rules.refusesRoute(input.routeKey, tokenScopes(input.token.claims));
     }
-    const refused =
-      input.routeKey !== undefined && lacksRouteScopes(routeScopes, input.routeKey, scopes);
     const response = refused
       ? { isAuthorized: false, context: refusalContext('insufficient_scope', input.token) }
       : { isAuthorized: true, context: tokenContext(input.token) };
     return { response, insufficientScope: refused };
   }
   const { apiPrefix, stage } = parseResourceArn(input.resourceArn);
-  const refused = refusedPatterns(routeScopes, scopes).map((pattern) => apiPrefix + pattern);
+  const { patterns, coversRequest }: Refusals = rules.isEmpty
+    ? { patterns: [], coversRequest: false }
+    : rules.refusals(tokenScopes(input.token.claims), input.resourceArn.slice(apiPrefix.length));
+  const refused = patterns.map((pattern) => apiPrefix + pattern);
   const policy = policyAnswer(input.token, policyStatements(`${apiPrefix}${stage}/*`, refused));
   // The refused routes take their room from the context, never from the 8 KB limit.
-  const room = RESPONSE_LIMIT_BYTES - Buffer.byteLength(JSON.stringify(policy), 'utf8');
+  const room =
+    refused.length === 0
+      ? MAX_CONTEXT_BYTES
+      : RESPONSE_LIMIT_BYTES - Buffer.byteLength(JSON.stringify(policy), 'utf8');
   const context = tokenContext(input.token, Math.min(MAX_CONTEXT_BYTES, room));
-  return {
-    response: { ...policy, context },
-    insufficientScope: refused.some((pattern) => resourceMatches(pattern, input.resourceArn)),
-  };
+  return { response: { ...policy, context }, insufficientScope: coversRequest };
 }
+
+const NO_ROUTE_SCOPES = new RouteScopeRules();
 
 export function allowResponse(input: DecisionInput): AuthorizerResponse {
   return validTokenAnswer(input).response;

@@ -191,13 +191,17 @@ export function refusedPatterns(routeScopes: RouteScopes, scopes: ReadonlySet<st
 
 /** Whether an IAM resource pattern (`*` any run of characters, `?` one) matches `arn`. */
 export function resourceMatches(pattern: string, arn: string): boolean {
-  const source = pattern
+  return new RegExp(`^${globSource(pattern)}$`, 's').test(arn);
+}
+
+/** An IAM resource pattern as the source of a regular expression (`*`: `.*`, `?`: `.`). */
+export function globSource(pattern: string): string {
+  return pattern
     .split('')
     .map((char) =>
       char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\/-]/g, '\\$&'),
     )
     .join('');
-  return new RegExp(`^${source}$`, 's').test(arn);
 }
 
 // Size model. API Gateway documents "Lambda authorizer result size: 8 KB" (in its WebSocket API

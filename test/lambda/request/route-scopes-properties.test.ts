@@ -14,6 +14,7 @@
  */
 import fc from 'fast-check';
 import { validTokenAnswer, type PolicyResponse } from '../../../lambda/request/responses';
+import { RouteScopeRules } from '../../../lambda/request/route-scope-rules';
 import type { VerifiedToken } from '../../../lambda/request/token-verifier';
 import type { RouteScopes } from '../../../lambda/shared/route-scopes';
 import { evaluatePolicy } from '../../../local/gateway';
@@ -63,7 +64,7 @@ function policyFor(routeScopes: RouteScopes, scopes: readonly string[], request:
     httpApiResponseMode: 'simple',
     resourceArn: arnOf(request),
     token: verified(scopes),
-    routeScopes,
+    routeScopes: new RouteScopeRules(routeScopes),
   });
   return response as PolicyResponse;
 }
