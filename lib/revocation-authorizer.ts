@@ -22,7 +22,11 @@ import { createDashboard } from './dashboard';
 import { functionEnvironment } from './function-environment';
 import { AuthorizerMetrics, defaultMetricsInstance, type IAuthorizerMetrics } from './metrics';
 import { validateProps, type RevocationAuthorizerProps } from './revocation-authorizer-props';
-import { RouteScopeTable } from './route-scopes';
+import {
+  RouteScopeTable,
+  type HttpRouteScopeOptions,
+  type RestMethodScopeOptions,
+} from './route-scopes';
 import { createRevocationTable, createTableFunction } from './table-resources';
 
 export {
@@ -31,16 +35,12 @@ export {
   type TrustedIssuer,
 } from './revocation-authorizer-props';
 export type { FunctionTuning } from './function-tuning';
+export type {
+  HttpRouteScopeOptions,
+  RestMethodScopeOptions,
+  RouteScopeOptions,
+} from './route-scopes';
 export { AUTHORIZER_METRICS, type IAuthorizerMetrics } from './metrics';
-
-/** What a route attached through the construct may require. */
-export interface RouteScopeOptions {
-  /**
-   * Scopes the route accepts: a token needs at least one (`scope` or `scp` claim), else 403.
-   * @default none: any valid, unrevoked token
-   */
-  readonly scopes?: readonly string[];
-}
 
 export class RevocationAuthorizer extends Construct implements IAuthorizerMetrics {
   /** The revocation table (created, or the one passed in). */
@@ -231,10 +231,7 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
     resource: apigateway.IResource,
     httpMethod: string,
     integration?: apigateway.Integration,
-    options: RouteScopeOptions & {
-      readonly authorizer?: apigateway.IAuthorizer;
-      readonly methodOptions?: apigateway.MethodOptions;
-    } = {},
+    options: RestMethodScopeOptions = {},
   ): apigateway.Method {
     const method = httpMethod.toUpperCase();
     if (options.scopes) this.routeScopes.add(`${method} ${resource.path}`, options.scopes);
@@ -249,16 +246,7 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
    * `options.authorizer`); with `options.scopes`, a token needs one of them on each, and each
    * route (`GET /orders/{id}`) joins `ROUTE_SCOPES`.
    */
-  addHttpRoute(
-    api: apigwv2.HttpApi,
-    options: RouteScopeOptions & {
-      readonly path: string;
-      /** @default [HttpMethod.ANY] */
-      readonly methods?: readonly apigwv2.HttpMethod[];
-      readonly integration: apigwv2.HttpRouteIntegration;
-      readonly authorizer?: apigwv2.IHttpRouteAuthorizer;
-    },
-  ): apigwv2.HttpRoute[] {
+  addHttpRoute(api: apigwv2.HttpApi, options: HttpRouteScopeOptions): apigwv2.HttpRoute[] {
     const methods = options.methods ?? [apigwv2.HttpMethod.ANY];
     const { scopes } = options;
     if (scopes)

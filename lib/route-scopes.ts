@@ -5,6 +5,8 @@
  * the checks and the size model are the Lambda's own (`lambda/shared/route-scopes.ts`).
  */
 import { Lazy } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IConstruct } from 'constructs';
 import {
   routeKeyProblem,
@@ -12,6 +14,46 @@ import {
   scopeProblem,
   type RouteScopes,
 } from '../lambda/shared/route-scopes';
+
+/** What a route attached through the construct may require. */
+export interface RouteScopeOptions {
+  /**
+   * Scopes the route accepts: a token needs at least one (`scope` or `scp` claim), else 403.
+   * @default none: any valid, unrevoked token
+   */
+  readonly scopes?: readonly string[];
+}
+
+/** `authorizeRestMethod`'s options. */
+export interface RestMethodScopeOptions extends RouteScopeOptions {
+  /**
+   * The authorizer in front of the method.
+   * @default the construct's `restTokenAuthorizer`
+   */
+  readonly authorizer?: apigateway.IAuthorizer;
+  /**
+   * Further options of the method (its `authorizer` is the one above).
+   * @default none
+   */
+  readonly methodOptions?: apigateway.MethodOptions;
+}
+
+/** `addHttpRoute`'s options. */
+export interface HttpRouteScopeOptions extends RouteScopeOptions {
+  /** The route's path, e.g. `/orders/{id}`. */
+  readonly path: string;
+  /**
+   * The route's methods, one route each.
+   * @default [HttpMethod.ANY]
+   */
+  readonly methods?: readonly apigwv2.HttpMethod[];
+  readonly integration: apigwv2.HttpRouteIntegration;
+  /**
+   * The authorizer in front of the routes.
+   * @default the construct's `httpAuthorizer` (simple responses)
+   */
+  readonly authorizer?: apigwv2.IHttpRouteAuthorizer;
+}
 
 export class RouteScopeTable {
   private readonly routes = new Map<string, readonly string[]>();
