@@ -45,6 +45,7 @@ export function createDashboard(
       left: [
         metrics.metricAllow({ period, label: 'Allow' }),
         metrics.metricDeny({ period, label: 'Deny (403, revoked)' }),
+        metrics.metricInsufficientScope({ period, label: 'InsufficientScope (403)' }),
         metrics.metricUnauthorized({ period, label: 'Unauthorized (401)' }),
         metrics.metricFailClosed({ period, label: 'FailClosed (500)' }),
       ],

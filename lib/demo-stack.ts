@@ -1,6 +1,7 @@
 /**
  * The demo stack: one revocation authorizer in front of a REST API and an HTTP API, each with a
- * protected `GET /hello` that echoes the authorizer context. The stack only wires constructs.
+ * protected `GET /hello` that echoes the authorizer context, and `GET /orders`, the same echo for
+ * tokens with the `orders:read` scope only (`ROUTE_SCOPES`). The stack only wires constructs.
  */
 import * as path from 'node:path';
 import {
@@ -88,7 +89,7 @@ export class DemoStack extends Stack {
       bundling: { forceDockerBundling: false, minify: true },
     });
 
-    // REST API: TOKEN authorizer on GET /hello.
+    // REST API: TOKEN authorizer on GET /hello, and on GET /orders with a required scope.
     const restAccessLogs = new logs.LogGroup(this, 'RestAccessLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -108,17 +109,27 @@ export class DemoStack extends Stack {
         tracingEnabled: true,
       },
     });
-    this.restApi.root
-      .addResource('hello')
-      .addMethod('GET', new apigateway.LambdaIntegration(hello), {
-        authorizer: this.authorizer.restTokenAuthorizer,
-        requestValidator: new apigateway.RequestValidator(this, 'RestValidator', {
-          restApi: this.restApi,
-          validateRequestParameters: true,
-          validateRequestBody: true,
-        }),
-        requestParameters: { 'method.request.header.Authorization': true },
-      });
+    const methodOptions = {
+      requestValidator: new apigateway.RequestValidator(this, 'RestValidator', {
+        restApi: this.restApi,
+        validateRequestParameters: true,
+        validateRequestBody: true,
+      }),
+      requestParameters: { 'method.request.header.Authorization': true },
+    };
+    const helloIntegration = new apigateway.LambdaIntegration(hello);
+    this.authorizer.authorizeRestMethod(
+      this.restApi.root.addResource('hello'),
+      'GET',
+      helloIntegration,
+      { methodOptions },
+    );
+    this.authorizer.authorizeRestMethod(
+      this.restApi.root.addResource('orders'),
+      'GET',
+      helloIntegration,
+      { methodOptions, scopes: [DEMO_ORDERS_SCOPE] },
+    );
 
     this.authorizer.addRestRevocationRoutes(this.restApi.root);
 
@@ -137,11 +148,18 @@ export class DemoStack extends Stack {
       autoDeploy: true,
       accessLogSettings: { destination: new apigwv2.LogGroupLogDestination(httpAccessLogs) },
     });
-    this.httpApi.addRoutes({
+    const httpIntegration = new HttpLambdaIntegration('HelloIntegration', hello);
+    const get = [apigwv2.HttpMethod.GET];
+    this.authorizer.addHttpRoute(this.httpApi, {
       path: '/hello',
-      methods: [apigwv2.HttpMethod.GET],
-      integration: new HttpLambdaIntegration('HelloIntegration', hello),
-      authorizer: this.authorizer.httpAuthorizer,
+      methods: get,
+      integration: httpIntegration,
+    });
+    this.authorizer.addHttpRoute(this.httpApi, {
+      path: '/orders',
+      methods: get,
+      integration: httpIntegration,
+      scopes: [DEMO_ORDERS_SCOPE],
     });
     this.authorizer.addHttpRevocationRoutes(this.httpApi);
 
@@ -159,6 +177,9 @@ export class DemoStack extends Stack {
       Validations.of(this).acknowledge(acknowledgement);
   }
 }
+
+/** The scope the demo's `GET /orders` requires. */
+export const DEMO_ORDERS_SCOPE = 'orders:read';
 
 /** cdk-nag findings the demo stack acknowledges, each with the reason. */
 export const DEMO_ACKNOWLEDGEMENTS: readonly { id: string; reason: string }[] = [

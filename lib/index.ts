@@ -10,5 +10,8 @@ export {
   type FunctionTuning,
   type IAuthorizerMetrics,
   type RevocationAuthorizerProps,
+  type HttpRouteScopeOptions,
+  type RestMethodScopeOptions,
+  type RouteScopeOptions,
   type TrustedIssuer,
 } from './revocation-authorizer';

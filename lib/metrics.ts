@@ -17,6 +17,7 @@ import { METRICS_INSTANCE_ENV, METRICS_NAMESPACE, SERVICE_NAME } from './functio
 export const AUTHORIZER_METRICS = {
   allow: 'Allow',
   deny: 'Deny',
+  insufficientScope: 'InsufficientScope',
   unauthorized: 'Unauthorized',
   failClosed: 'FailClosed',
   cacheHit: 'CacheHit',
@@ -46,6 +47,8 @@ export interface IAuthorizerMetrics {
   metricAllow(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   /** Requests denied because the token or its subject is revoked: 403 (Sum). */
   metricDeny(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Requests refused because the token lacks the route's scopes (`ROUTE_SCOPES`): 403 (Sum). */
+  metricInsufficientScope(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   /** Requests refused for a missing, malformed or invalid token: 401 (Sum). */
   metricUnauthorized(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   /** Requests failed closed because DynamoDB or the JWKS could not be reached: 500 (Sum). */
@@ -94,6 +97,10 @@ export class AuthorizerMetrics implements IAuthorizerMetrics {
 
   metricDeny(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(AUTHORIZER_METRICS.deny, props);
+  }
+
+  metricInsufficientScope(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(AUTHORIZER_METRICS.insufficientScope, props);
   }
 
   metricUnauthorized(props?: cloudwatch.MetricOptions): cloudwatch.Metric {

@@ -8,7 +8,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { INTEGER_SETTINGS as INT } from '../lambda/shared/settings';
+import { routeScopesProblems } from '../lambda/shared/route-scopes';
+import { ENV, INTEGER_SETTINGS as INT } from '../lambda/shared/settings';
 import { functionTuningProblems, type FunctionTuning } from './function-tuning';
 import { plainHttpJwksProblem } from './local-development';
 
@@ -211,6 +212,14 @@ export interface RevocationAuthorizerProps {
    * @default true
    */
   readonly revokeRequireSameClient?: boolean;
+  /**
+   * Scopes required per route (`ROUTE_SCOPES`), for routes attached elsewhere: the route key as
+   * API Gateway writes it (`GET /orders/{id}`, `ANY /admin/{proxy+}`, `$default`) -> the scopes
+   * it accepts, at least one; a token needs one of them, else 403. Routes attached with
+   * `authorizeRestMethod` or `addHttpRoute` add their own. See docs/route-scopes.md.
+   * @default no route requires a scope
+   */
+  readonly routeScopes?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Checks every prop first and throws one error that lists every problem. */
@@ -300,6 +309,10 @@ export function validateProps(props: RevocationAuthorizerProps, stackRegion?: st
     !(/^[\x20-\x7e]{1,255}$/.test(instance) && /\S/.test(instance))
   ) {
     problems.push('metricsInstance: must be 1 to 255 printable ASCII characters, not only spaces');
+  }
+  if (props.routeScopes) problems.push(...routeScopesProblems(props.routeScopes, 'routeScopes'));
+  if (props.extraEnvironment?.[ENV.routeScopes] !== undefined) {
+    problems.push(`extraEnvironment: set ${ENV.routeScopes} with the routeScopes prop`);
   }
   if (props.table && (props.encryptionKey || props.replicaRegions?.length)) {
     problems.push(

@@ -5,7 +5,7 @@
  * default of 300 s would keep revoked tokens working for five minutes), the table is retained
  * and protected from deletion.
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as apigwv2Authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -14,24 +14,21 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import {
-  iamActions,
-  TABLE_KEY,
-  TTL_ATTRIBUTE,
-  type TableSide,
-} from '../lambda/revocations/table/layout';
-import { INTEGER_SETTINGS } from '../lambda/shared/settings';
+import { iamActions } from '../lambda/revocations/table/layout';
+import { ENV, INTEGER_SETTINGS } from '../lambda/shared/settings';
 import { createAlarms } from './alarms';
-import type { FunctionBundleName } from './bundling';
 import { createDashboard } from './dashboard';
-import { bundledFunction } from './function-code';
 import { functionEnvironment } from './function-environment';
-import { vpcAccessStatement } from './function-tuning';
-import { refusePlainHttpJwks, warnLocalDevelopment } from './local-development';
+import { warnLocalDevelopment } from './local-development';
 import { AuthorizerMetrics, defaultMetricsInstance, type IAuthorizerMetrics } from './metrics';
 import { validateProps, type RevocationAuthorizerProps } from './revocation-authorizer-props';
+import {
+  RouteScopeTable,
+  type HttpRouteScopeOptions,
+  type RestMethodScopeOptions,
+} from './route-scopes';
+import { createRevocationTable, createTableFunction } from './table-resources';
 
 export {
   validateProps,
@@ -39,14 +36,12 @@ export {
   type TrustedIssuer,
 } from './revocation-authorizer-props';
 export type { FunctionTuning } from './function-tuning';
+export type {
+  HttpRouteScopeOptions,
+  RestMethodScopeOptions,
+  RouteScopeOptions,
+} from './route-scopes';
 export { AUTHORIZER_METRICS, type IAuthorizerMetrics } from './metrics';
-
-/** The table module's key type, in CDK's words. */
-const ATTRIBUTE_TYPES = {
-  S: dynamodb.AttributeType.STRING,
-  N: dynamodb.AttributeType.NUMBER,
-  B: dynamodb.AttributeType.BINARY,
-} as const;
 
 export class RevocationAuthorizer extends Construct implements IAuthorizerMetrics {
   /** The revocation table (created, or the one passed in). */
@@ -80,15 +75,14 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
   /** Alarm on Lambda throttling the authorizer (API Gateway then answers 500). */
   readonly functionThrottleAlarm: cloudwatch.Alarm;
 
-  private readonly props: RevocationAuthorizerProps;
   private readonly environment: Record<string, string>;
   private readonly metrics: AuthorizerMetrics;
   private readonly made = new Map<string, unknown>();
+  private readonly routeScopes: RouteScopeTable;
 
   constructor(scope: Construct, id: string, props: RevocationAuthorizerProps) {
     super(scope, id);
     validateProps(props, Stack.of(this).region);
-    this.props = props;
     this.authorizerCacheTtl = props.authorizerCacheTtl ?? Duration.seconds(0);
     const poll =
       props.generationPollInterval ??
@@ -100,7 +94,7 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
       this.authorizerCacheTtl.toSeconds() + inContainer.toSeconds(),
     );
 
-    this.table = props.table ?? this.createTable(props);
+    this.table = props.table ?? createRevocationTable(this, props);
     this.metricsInstance = props.metricsInstance ?? defaultMetricsInstance(this);
     const storeTimeout =
       props.storeTimeout ?? Duration.millis(INTEGER_SETTINGS.storeTimeoutMs.default);
@@ -110,12 +104,17 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
       { poll, notRevokedTtl, storeTimeout },
       this.metricsInstance,
     );
+    // The prop's routes and those attached through this construct, known at synthesis.
+    this.routeScopes = new RouteScopeTable(props.routeScopes);
+    this.routeScopes.validateOn(this);
+    this.environment[ENV.routeScopes] = this.routeScopes.lazySetting();
     this.metrics = new AuthorizerMetrics(this.environment);
     if (props.localDevelopment) warnLocalDevelopment(this);
     // Each function gets exactly the operations the table module declares for its side.
-    this.function = this.createFunction('Function', 'authorizer', 'reader');
+    const functionParts = { props, environment: this.environment, table: this.table };
+    this.function = createTableFunction(this, 'Function', 'authorizer', 'reader', functionParts);
     this.revokeFunction = props.revocationEndpoint
-      ? this.createFunction('RevokeFunction', 'revoke', 'revoker')
+      ? createTableFunction(this, 'RevokeFunction', 'revoke', 'revoker', functionParts)
       : undefined;
     this.alias = props.provisionedConcurrency
       ? this.function.addAlias('live', {
@@ -196,10 +195,21 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
     });
   }
 
-  /** A further simple-response authorizer, for another HTTP API. */
+  /**
+   * A further simple-response authorizer, for another HTTP API. A simple answer holds for one
+   * route only when routes require scopes: with API Gateway's cache on, it is then cached per
+   * route (`$context.routeKey` joins the identity sources).
+   */
   newHttpAuthorizer(id: string): apigwv2Authorizers.HttpLambdaAuthorizer {
     return new apigwv2Authorizers.HttpLambdaAuthorizer(id, this.invoked, {
-      identitySource: ['$request.header.Authorization'],
+      identitySource: Lazy.list({
+        produce: () => [
+          '$request.header.Authorization',
+          ...(this.authorizerCacheTtl.toSeconds() > 0 && !this.routeScopes.isEmpty
+            ? ['$context.routeKey']
+            : []),
+        ],
+      }),
       resultsCacheTtl: this.authorizerCacheTtl,
       responseTypes: [apigwv2Authorizers.HttpLambdaResponseType.SIMPLE],
     });
@@ -214,6 +224,43 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
     });
   }
 
+  /**
+   * Adds `httpMethod` on a REST API `resource` behind this construct's TOKEN authorizer (or
+   * `options.authorizer`); with `options.scopes`, a token needs one of them on it, and the route
+   * (`GET /orders/{id}`, as API Gateway writes it) joins `ROUTE_SCOPES`.
+   */
+  authorizeRestMethod(
+    resource: apigateway.IResource,
+    httpMethod: string,
+    integration?: apigateway.Integration,
+    options: RestMethodScopeOptions = {},
+  ): apigateway.Method {
+    const method = httpMethod.toUpperCase();
+    if (options.scopes) this.routeScopes.add(`${method} ${resource.path}`, options.scopes);
+    return resource.addMethod(method, integration, {
+      ...options.methodOptions,
+      authorizer: options.authorizer ?? this.restTokenAuthorizer,
+    });
+  }
+
+  /**
+   * Adds routes to an HTTP API behind this construct's simple-response authorizer (or
+   * `options.authorizer`); with `options.scopes`, a token needs one of them on each, and each
+   * route (`GET /orders/{id}`) joins `ROUTE_SCOPES`.
+   */
+  addHttpRoute(api: apigwv2.HttpApi, options: HttpRouteScopeOptions): apigwv2.HttpRoute[] {
+    const methods = options.methods ?? [apigwv2.HttpMethod.ANY];
+    const { scopes } = options;
+    if (scopes)
+      for (const method of methods) this.routeScopes.add(`${method} ${options.path}`, scopes);
+    return api.addRoutes({
+      path: options.path,
+      methods: [...methods],
+      integration: options.integration,
+      authorizer: options.authorizer ?? this.httpAuthorizer,
+    });
+  }
+
   /** What API Gateway invokes: the alias with provisioned concurrency, else the function. */
   private get invoked(): lambda.IFunction {
     return this.alias ?? this.function;
@@ -225,6 +272,10 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
 
   metricDeny(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metricDeny(props);
+  }
+
+  metricInsufficientScope(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricInsufficientScope(props);
   }
 
   metricUnauthorized(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -254,21 +305,6 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
   private once<T>(id: string, make: (id: string) => T): T {
     if (!this.made.has(id)) this.made.set(id, make(id));
     return this.made.get(id) as T;
-  }
-
-  private createTable(props: RevocationAuthorizerProps): dynamodb.TableV2 {
-    return new dynamodb.TableV2(this, 'Table', {
-      partitionKey: { name: TABLE_KEY.name, type: ATTRIBUTE_TYPES[TABLE_KEY.type] },
-      billing: dynamodb.Billing.onDemand(),
-      timeToLiveAttribute: TTL_ATTRIBUTE,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: props.tableDeletionProtection ?? true,
-      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
-      encryption: props.encryptionKey
-        ? dynamodb.TableEncryptionV2.customerManagedKey(props.encryptionKey)
-        : dynamodb.TableEncryptionV2.dynamoOwnedKey(),
-      replicas: (props.replicaRegions ?? []).map((region) => ({ region })),
-    });
   }
 
   /**
@@ -314,45 +350,5 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
       );
     }
     return this.revokeFunction;
-  }
-
-  private createFunction(id: string, name: FunctionBundleName, side: TableSide): lambda.Function {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
-      retention: this.props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: this.props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
-    });
-    // An explicit role: write to its own log group, read the table, nothing else.
-    const role = new iam.Role(this, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Revocation authorizer: its own logs and the revocation table',
-    });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
-    const options = {
-      description:
-        name === 'authorizer'
-          ? 'JWT revocation authorizer for API Gateway'
-          : 'JWT revocation endpoint (POST /revoke, POST /revoke-all)',
-      // Tuning goes over the defaults above and under everything below (functionProps' TSDoc).
-      ...(side === 'reader' ? this.props.functionProps : undefined),
-      runtime: this.props.runtime ?? lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: this.props.memorySize ?? 256,
-      timeout: this.props.timeout ?? Duration.seconds(5),
-      role,
-      logGroup,
-      environment: this.environment,
-    };
-    const fn = bundledFunction(this, id, name, options);
-    refusePlainHttpJwks(fn);
-    if (fn.isBoundToVpc) role.addToPolicy(vpcAccessStatement());
-    this.table.grant(fn, ...iamActions(side));
-    if (side === 'reader') this.table.encryptionKey?.grantDecrypt(fn);
-    else this.table.encryptionKey?.grantEncryptDecrypt(fn);
-    return fn;
   }
 }

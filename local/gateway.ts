@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthorizerHandler } from '../lambda/request/authorizer';
 import type { EventKind } from '../lambda/request/authorizer-event';
 import type { AuthorizerResponse, PolicyResponse } from '../lambda/request/responses';
+import { resourceMatches } from '../lambda/shared/route-scopes';
 
 export const EVENT_KINDS: readonly EventKind[] = ['rest-token', 'rest-request', 'http-v2'];
 
@@ -207,31 +208,23 @@ function buildEvent(
   };
 }
 
-/** IAM evaluation as API Gateway applies it: an explicit Deny wins, then an Allow, else no. */
+/**
+ * IAM evaluation as API Gateway applies it: an explicit Deny wins, then an Allow, else no. A
+ * statement's resource is one pattern or a list of them (the Deny of routes lacking scopes).
+ */
 export function evaluatePolicy(
   answer: PolicyResponse,
   resourceArn: string,
 ): 'allow' | 'explicit-deny' | 'not-allowed' {
   let allowed = false;
   for (const statement of answer.policyDocument.Statement) {
-    const resources: string[] = Array.isArray(statement.Resource)
-      ? (statement.Resource as string[])
-      : [statement.Resource];
-    if (!resources.some((pattern) => arnMatches(pattern, resourceArn))) continue;
+    const resources =
+      typeof statement.Resource === 'string' ? [statement.Resource] : statement.Resource;
+    if (!resources.some((pattern) => resourceMatches(pattern, resourceArn))) continue;
     if (statement.Effect === 'Deny') return 'explicit-deny';
     if (statement.Effect === 'Allow') allowed = true;
   }
   return allowed ? 'allow' : 'not-allowed';
-}
-
-function arnMatches(pattern: string, arn: string): boolean {
-  const regex = pattern
-    .split('')
-    .map((char) =>
-      char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\/-]/g, '\\$&'),
-    )
-    .join('');
-  return new RegExp(`^${regex}$`).test(arn);
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {

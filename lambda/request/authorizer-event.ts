@@ -15,6 +15,8 @@ export interface AuthorizerRequest {
   readonly token: string;
   /** The ARN API Gateway asked about: `methodArn`, or `routeArn` for HTTP API 2.0. */
   readonly resourceArn: string;
+  /** HTTP API 2.0: the route matched, as API Gateway writes it (`GET /orders/{id}`, `$default`). */
+  readonly routeKey?: string;
 }
 
 // RFC 6750 section 2.1: the scheme is case-insensitive, then one or more spaces, then a
@@ -35,6 +37,7 @@ export function readAuthorizerRequest(event: unknown, maxTokenBytes: number): Au
       kind: 'http-v2',
       token: bearerToken(singleHeader(fields.headers, undefined), maxTokenBytes),
       resourceArn: stringField(fields, 'routeArn'),
+      ...(typeof fields.routeKey === 'string' ? { routeKey: fields.routeKey } : {}),
     };
   }
   if (fields.type === 'TOKEN') {

@@ -7,14 +7,21 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AuthorizerConfig } from '../shared/config';
 import { errorCode, TokenRejectedError } from '../shared/errors';
 import { readAuthorizerRequest, type AuthorizerRequest } from './authorizer-event';
-import { allowResponse, denyResponse, toThrownError, type AuthorizerResponse } from './responses';
+import {
+  denyResponse,
+  toThrownError,
+  validTokenAnswer,
+  type AuthorizerResponse,
+  type ValidTokenAnswer,
+} from './responses';
 import {
   DynamoDbRevocationStore,
   createDynamoDbClient,
   type RevocationStore,
 } from '../revocations/table';
-import { RevocationChecker } from './revocation-checker';
-import { PowertoolsTelemetry, type Telemetry } from '../shared/telemetry';
+import { RevocationChecker, type RevocationCheck } from './revocation-checker';
+import { RouteScopeRules } from './route-scope-rules';
+import { PowertoolsTelemetry, type DecisionRecord, type Telemetry } from '../shared/telemetry';
 import { createTokenVerifier, type TokenVerifier, type VerifiedToken } from './token-verifier';
 
 export interface AuthorizerDeps {
@@ -28,6 +35,7 @@ export type AuthorizerHandler = (event: unknown) => Promise<AuthorizerResponse>;
 
 export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
   const { config, verifier, revocations, telemetry } = deps;
+  const routeScopes = new RouteScopeRules(config.routeScopes);
 
   return async function authorize(event: unknown): Promise<AuthorizerResponse> {
     const started = performance.now();
@@ -41,13 +49,15 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
         kind: request.kind,
         httpApiResponseMode: config.httpApiResponseMode,
         resourceArn: request.resourceArn,
+        routeKey: request.routeKey,
+        routeScopes,
         token,
       };
-      const response = check.revoked ? denyResponse(input) : allowResponse(input);
+      // A revoked token is denied everywhere, whatever its scopes.
+      const valid = check.revoked ? undefined : validTokenAnswer(input);
+      const response = valid?.response ?? denyResponse(input);
       telemetry.record({
-        decision: check.revoked ? 'deny' : 'allow',
-        reason:
-          check.revokedBy === 'subject' ? 'SUBJECT_REVOKED' : check.revoked ? 'REVOKED' : 'OK',
+        ...outcome(check.revokedBy, valid),
         eventKind: request.kind,
         cache: check.source === 'cache' ? 'hit' : 'miss',
         storeLatencyMs: check.storeLatencyMs,
@@ -72,6 +82,19 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
       throw toThrownError(error);
     }
   };
+}
+
+/** The decision and reason recorded for the answer to a verified token. */
+function outcome(
+  revokedBy: RevocationCheck['revokedBy'],
+  valid: ValidTokenAnswer | undefined,
+): Pick<DecisionRecord, 'decision' | 'reason'> {
+  if (valid === undefined) {
+    return { decision: 'deny', reason: revokedBy === 'subject' ? 'SUBJECT_REVOKED' : 'REVOKED' };
+  }
+  if (valid.insufficientScope)
+    return { decision: 'insufficient-scope', reason: 'INSUFFICIENT_SCOPE' };
+  return { decision: 'allow', reason: 'OK' };
 }
 
 export interface ProductionDepsOptions {

@@ -1,21 +1,31 @@
 /**
  * Builds API Gateway's answers, and maps errors to them in exactly one place:
  * - Allow: an IAM policy (REST, HTTP API in IAM mode) or `{ isAuthorized: true }` (HTTP API
- *   simple mode), with the token's claims as flat-string context;
+ *   simple mode), with the token's claims as flat-string context. With `ROUTE_SCOPES`, the
+ *   policy also denies the routes whose scopes the token lacks (the same policy whatever route
+ *   was asked, so API Gateway's cache can reuse it), and a simple answer is `false` on them;
  * - Deny (403): the same shapes with Deny / `isAuthorized: false`;
  * - 401: `throw new Error('Unauthorized')`, the exact text API Gateway recognises;
  * - 500: any other thrown error, with a fixed message that never echoes request data.
  */
 import type { HttpApiResponseMode } from '../shared/config';
 import { TokenRejectedError, errorCode } from '../shared/errors';
+import {
+  MAX_API_ARN_PREFIX_CHARS,
+  policyStatements,
+  RESPONSE_LIMIT_BYTES,
+  tokenScopes,
+  type PolicyStatement,
+} from '../shared/route-scopes';
 import type { EventKind } from './authorizer-event';
+import { RouteScopeRules, type Refusals } from './route-scope-rules';
 import type { VerifiedToken } from './token-verifier';
 
 export interface PolicyResponse {
   principalId: string;
   policyDocument: {
     Version: '2012-10-17';
-    Statement: [{ Action: 'execute-api:Invoke'; Effect: 'Allow' | 'Deny'; Resource: string }];
+    Statement: [PolicyStatement, ...PolicyStatement[]];
   };
   context: AuthorizerContext;
 }
@@ -39,20 +49,37 @@ const MAX_CONTEXT_BYTES = 6 * 1024;
  * `arn:aws:execute-api:region:account:api/stage/METHOD/path` -> `...:api/stage/*`.
  */
 export function stageWideArn(resourceArn: string): string {
+  const { apiPrefix, stage } = parseResourceArn(resourceArn);
+  return `${apiPrefix}${stage}/*`;
+}
+
+/** `arn:aws:execute-api:region:account:api/stage/...` -> `arn:...:api/` and `stage`. */
+function parseResourceArn(resourceArn: string): { apiPrefix: string; stage: string } {
   const parts = resourceArn.split(':');
   const resource = parts.slice(5).join(':');
   const [apiId, stage] = resource.split('/');
-  if (parts.length < 6 || parts[2] !== 'execute-api' || !apiId || !stage) {
+  const apiPrefix = `${parts.slice(0, 5).join(':')}:${apiId}/`;
+  // The size model of ROUTE_SCOPES counts on this prefix's length (route-scopes.ts).
+  if (
+    parts.length < 6 ||
+    parts[2] !== 'execute-api' ||
+    !apiId ||
+    !stage ||
+    apiPrefix.length > MAX_API_ARN_PREFIX_CHARS
+  ) {
     throw new Error('authorizer event has a malformed method or route ARN');
   }
-  return `${parts.slice(0, 5).join(':')}:${apiId}/${stage}/*`;
+  return { apiPrefix, stage };
 }
 
 /**
  * Flat-string context: `sub`, `jti`, `iss`, `scope` (space-separated), and the client as the
  * token names it, `client_id` and/or `azp` (the revocation endpoint binds `/revoke` to it).
  */
-export function tokenContext(token: VerifiedToken): AuthorizerContext {
+export function tokenContext(
+  token: VerifiedToken,
+  maxBytes: number = MAX_CONTEXT_BYTES,
+): AuthorizerContext {
   const context: AuthorizerContext = { iss: token.iss };
   if (token.jti !== undefined) context.jti = token.jti;
   if (token.sub !== undefined) context.sub = token.sub;
@@ -64,7 +91,7 @@ export function tokenContext(token: VerifiedToken): AuthorizerContext {
   if (scope !== undefined) context.scope = scope;
   // A huge scope would push the answer past API Gateway's limit; leaving it out grants less,
   // never more, to an integration that authorizes on it.
-  if (contextBytes(context) > MAX_CONTEXT_BYTES) delete context.scope;
+  if (contextBytes(context) > maxBytes) delete context.scope;
   return context;
 }
 
@@ -95,39 +122,92 @@ export interface DecisionInput {
   readonly httpApiResponseMode: HttpApiResponseMode;
   readonly resourceArn: string;
   readonly token: VerifiedToken;
+  /** `ROUTE_SCOPES`, prepared; no route requires a scope by default. */
+  readonly routeScopes?: RouteScopeRules;
+  /** The route asked for, as HTTP API 2.0 events name it (simple answers look it up). */
+  readonly routeKey?: string;
 }
+
+/** The answer for a valid token that is not revoked. */
+export interface ValidTokenAnswer {
+  readonly response: AuthorizerResponse;
+  /** The request asked for is refused (403) because the token lacks the route's scopes. */
+  readonly insufficientScope: boolean;
+}
+
+/**
+ * Allow, less the routes whose scopes the token lacks. A policy allows the whole stage and denies
+ * the resource patterns of every such route: it depends on the token only, never on the route
+ * asked for, so a policy API Gateway caches and reuses for another route is the very policy a
+ * new call would give. A simple answer is per route (the construct caches it per route key).
+ */
+export function validTokenAnswer(input: DecisionInput): ValidTokenAnswer {
+  const rules = input.routeScopes ?? NO_ROUTE_SCOPES;
+  if (isSimple(input)) {
+    let refused = false;
+    if (!rules.isEmpty) {
+      if (input.routeKey === undefined) {
+        throw new Error('authorizer event has no routeKey to look up in ROUTE_SCOPES');
+      }
+      refused = rules.refusesRoute(input.routeKey, tokenScopes(input.token.claims));
+    }
+    const response = refused
+      ? { isAuthorized: false, context: refusalContext('insufficient_scope', input.token) }
+      : { isAuthorized: true, context: tokenContext(input.token) };
+    return { response, insufficientScope: refused };
+  }
+  const { apiPrefix, stage } = parseResourceArn(input.resourceArn);
+  const { patterns, coversRequest }: Refusals = rules.isEmpty
+    ? { patterns: [], coversRequest: false }
+    : rules.refusals(tokenScopes(input.token.claims), input.resourceArn.slice(apiPrefix.length));
+  const refused = patterns.map((pattern) => apiPrefix + pattern);
+  const policy = policyAnswer(input.token, policyStatements(`${apiPrefix}${stage}/*`, refused));
+  // The refused routes take their room from the context, never from the 8 KB limit.
+  const room =
+    refused.length === 0
+      ? MAX_CONTEXT_BYTES
+      : RESPONSE_LIMIT_BYTES - Buffer.byteLength(JSON.stringify(policy), 'utf8');
+  const context = tokenContext(input.token, Math.min(MAX_CONTEXT_BYTES, room));
+  return { response: { ...policy, context }, insufficientScope: coversRequest };
+}
+
+const NO_ROUTE_SCOPES = new RouteScopeRules();
 
 export function allowResponse(input: DecisionInput): AuthorizerResponse {
-  return decision(input, true, tokenContext(input.token));
+  return validTokenAnswer(input).response;
 }
 
+/** The answer for a revoked token: Deny everywhere, whatever its scopes. */
 export function denyResponse(input: DecisionInput): AuthorizerResponse {
-  const context: AuthorizerContext = { reason: 'revoked' };
-  if (input.token.jti !== undefined) context.jti = input.token.jti;
-  return decision(input, false, context);
+  const context = refusalContext('revoked', input.token);
+  if (isSimple(input)) return { isAuthorized: false, context };
+  const deny: PolicyStatement = {
+    Action: 'execute-api:Invoke',
+    Effect: 'Deny',
+    Resource: stageWideArn(input.resourceArn),
+  };
+  return { ...policyAnswer(input.token, [deny]), context };
 }
 
-function decision(
-  input: DecisionInput,
-  allowed: boolean,
-  context: AuthorizerContext,
-): AuthorizerResponse {
-  if (input.kind === 'http-v2' && input.httpApiResponseMode === 'simple') {
-    return { isAuthorized: allowed, context };
-  }
+function isSimple(input: DecisionInput): boolean {
+  return input.kind === 'http-v2' && input.httpApiResponseMode === 'simple';
+}
+
+function refusalContext(reason: string, token: VerifiedToken): AuthorizerContext {
+  const context: AuthorizerContext = { reason };
+  if (token.jti !== undefined) context.jti = token.jti;
+  return context;
+}
+
+/** A policy answer with an empty context. */
+function policyAnswer(
+  token: VerifiedToken,
+  statements: [PolicyStatement, ...PolicyStatement[]],
+): PolicyResponse {
   return {
-    principalId: principalId(input.token),
-    policyDocument: {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Action: 'execute-api:Invoke',
-          Effect: allowed ? 'Allow' : 'Deny',
-          Resource: stageWideArn(input.resourceArn),
-        },
-      ],
-    },
-    context,
+    principalId: principalId(token),
+    policyDocument: { Version: '2012-10-17', Statement: statements },
+    context: {},
   };
 }
 

@@ -7,6 +7,7 @@
  * `settings.ts`, shared with the CDK construct; the README's settings table lists every one.
  */
 import { ConfigurationError } from './errors';
+import { parseRouteScopes, type RouteScopes } from './route-scopes';
 import { ENV, INTEGER_SETTINGS as INT, type IntegerSetting } from './settings';
 
 export const SUPPORTED_ALGORITHMS = [
@@ -68,6 +69,8 @@ export interface AuthorizerConfig {
   /** Verified tokens remembered by their exact string (0: verify every time). */
   readonly verifiedTokenCacheEntries: number;
   readonly httpApiResponseMode: HttpApiResponseMode;
+  /** Scopes required per route (`ROUTE_SCOPES`); a route not listed requires none. */
+  readonly routeScopes: RouteScopes;
   /** Metrics are published at most this often (0: every invocation). */
   readonly metricsFlushSeconds: number;
   /**
@@ -129,6 +132,11 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
     jwksMaxAgeSeconds: read.integer(INT.jwksMaxAgeSeconds),
     verifiedTokenCacheEntries: read.integer(INT.verifiedTokenCacheEntries),
     httpApiResponseMode: read.oneOf(ENV.httpApiResponseMode, ['simple', 'iam'] as const, 'simple'),
+    routeScopes: parseRouteScopes(
+      read.optional(ENV.routeScopes) ?? '{}',
+      ENV.routeScopes,
+      problems,
+    ),
     metricsFlushSeconds: read.integer(INT.metricsFlushSeconds),
     initPrefetchTimeoutMs: read.integer(INT.initPrefetchTimeoutMs),
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '',

@@ -58,6 +58,8 @@ export const ENV = {
   revokeRequireSameClient: 'REVOKE_REQUIRE_SAME_CLIENT',
   revocationTableName: 'REVOCATION_TABLE_NAME',
   httpApiResponseMode: 'HTTP_API_RESPONSE_MODE',
+  /** Scopes required per route, as JSON (`route-scopes.ts`). */
+  routeScopes: 'ROUTE_SCOPES',
   dynamoDbEndpoint: 'AWS_ENDPOINT_URL_DYNAMODB',
   /**
    * Development only: host names whose JWKS may be fetched over plain HTTP (such as

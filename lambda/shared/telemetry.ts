@@ -7,11 +7,15 @@ import { ENV } from './settings';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
-export type Decision = 'allow' | 'deny' | 'unauthorized' | 'error';
+/**
+ * `deny`: the token or its subject is revoked (403); `insufficient-scope`: the token lacks the
+ * scopes of the route asked for (`ROUTE_SCOPES`, 403).
+ */
+export type Decision = 'allow' | 'deny' | 'insufficient-scope' | 'unauthorized' | 'error';
 
 export interface DecisionRecord {
   readonly decision: Decision;
-  /** `OK`, `REVOKED`, a rejection code or an error code. */
+  /** `OK`, `REVOKED`, `SUBJECT_REVOKED`, `INSUFFICIENT_SCOPE`, a rejection or an error code. */
   readonly reason: string;
   readonly eventKind?: string;
   readonly cache?: 'hit' | 'miss';
@@ -31,6 +35,7 @@ export interface Telemetry {
 export const METRIC_NAMES = {
   allow: 'Allow',
   deny: 'Deny',
+  'insufficient-scope': 'InsufficientScope',
   unauthorized: 'Unauthorized',
   error: 'FailClosed',
 } as const satisfies Record<Decision, string>;
@@ -96,6 +101,7 @@ export class PowertoolsTelemetry implements Telemetry {
         if (this.debugOn) this.logger.debug('authorizer decision', fields(record));
         break;
       case 'deny':
+      case 'insufficient-scope':
       case 'unauthorized':
         this.logger.info('authorizer decision', fields(record));
         break;

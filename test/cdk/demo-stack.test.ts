@@ -12,7 +12,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { demoPropsFromContext } from '../../bin/demo-context';
-import { DEMO_ACKNOWLEDGEMENTS } from '../../lib/demo-stack';
+import { DEMO_ACKNOWLEDGEMENTS, DEMO_ORDERS_SCOPE } from '../../lib/demo-stack';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -69,6 +69,28 @@ describe('npx cdk synth of the demo stack (offline, local esbuild, cdk-nag AwsSo
         'TableName',
       ]),
     );
+  });
+
+  it('requires the orders:read scope on GET /orders of both APIs, and no scope on GET /hello', () => {
+    const authorizer = Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Description: 'JWT revocation authorizer for API Gateway' },
+      }),
+    ) as { Properties: { Environment: { Variables: Record<string, unknown> } } }[];
+
+    expect(authorizer).toHaveLength(1);
+    expect(authorizer[0]?.Properties.Environment.Variables.ROUTE_SCOPES).toBe(
+      JSON.stringify({ 'GET /orders': [DEMO_ORDERS_SCOPE] }),
+    );
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'orders' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'GET /orders',
+      AuthorizationType: 'CUSTOM',
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'GET /hello',
+      AuthorizationType: 'CUSTOM',
+    });
   });
 
   it("leaves the account's API Gateway CloudWatch role and setting behind when the demo is deleted", () => {

@@ -31,6 +31,7 @@ describe('metrics of this instance', () => {
     const helpers = [
       [authorizer.metricAllow(), 'Allow', 'Sum'],
       [authorizer.metricDeny(), 'Deny', 'Sum'],
+      [authorizer.metricInsufficientScope(), 'InsufficientScope', 'Sum'],
       [authorizer.metricUnauthorized(), 'Unauthorized', 'Sum'],
       [authorizer.metricFailClosed(), 'FailClosed', 'Sum'],
       [authorizer.metricCacheHit(), 'CacheHit', 'Sum'],
@@ -91,6 +92,12 @@ describe('metrics of this instance', () => {
         storeLatencyMs: 3,
         durationMs: 4,
       });
+      telemetry.record({
+        decision: 'insufficient-scope',
+        reason: 'INSUFFICIENT_SCOPE',
+        cache: 'hit',
+        durationMs: 1,
+      });
       telemetry.record({ decision: 'unauthorized', reason: 'EXPIRED', durationMs: 1 });
       telemetry.record({ decision: 'error', reason: 'STORE_UNAVAILABLE', durationMs: 1 });
     }).filter((document) => '_aws' in document);
@@ -98,6 +105,7 @@ describe('metrics of this instance', () => {
     const helpers = [
       authorizer.metricAllow(),
       authorizer.metricDeny(),
+      authorizer.metricInsufficientScope(),
       authorizer.metricUnauthorized(),
       authorizer.metricFailClosed(),
       authorizer.metricCacheHit(),
@@ -198,6 +206,7 @@ describe('the dashboard', () => {
     expect(rows.map((row) => row.name)).toEqual([
       'Allow',
       'Deny',
+      'InsufficientScope',
       'Unauthorized',
       'FailClosed',
       'CacheHit',

@@ -12,6 +12,7 @@ import {
   type AuthorizerDeps,
   type AuthorizerHandler,
 } from '../../lambda/request/authorizer';
+import type { PolicyResponse } from '../../lambda/request/responses';
 import type { DecisionRecord, Telemetry } from '../../lambda/shared/telemetry';
 import { createDynamoDbClient } from '../../lambda/revocations/table';
 import { createRevocationTable, LocalDynamoDb } from './dynamodb';
@@ -113,8 +114,7 @@ export function credentialsFrom(env: Record<string, string | undefined>): {
 export async function effectOf(built: BuiltHandler, token: string): Promise<string> {
   try {
     const response = await built.handler(restTokenEvent(bearer(token)));
-    return (response as { policyDocument: { Statement: [{ Effect: string }] } }).policyDocument
-      .Statement[0].Effect;
+    return (response as PolicyResponse).policyDocument.Statement[0].Effect;
   } catch (error) {
     return (error as Error).message === 'Unauthorized' ? 'Unauthorized' : 'FailClosed';
   }

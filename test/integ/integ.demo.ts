@@ -116,6 +116,9 @@ const aliceRest = call(restHello, alice.token, 'alice-before');
 aliceRest.expect(status(200));
 const aliceHttp = call(httpHello, alice.token, 'alice-before');
 aliceHttp.expect(status(200));
+// GET /orders requires orders:read (ROUTE_SCOPES); a Cognito sign-in token has no such scope.
+const aliceOrders = call(demo.restApi.urlForPath('/orders'), alice.token, 'alice-orders');
+aliceOrders.expect(status(403));
 const revoke = call(
   demo.restApi.urlForPath('/revoke'),
   alice.token,
@@ -141,6 +144,7 @@ bobRestAfter.expect(status(403));
 alice.last
   .next(aliceRest)
   .next(aliceHttp)
+  .next(aliceOrders)
   .next(revoke)
   .next(eventually(aliceRestAfter))
   .next(eventually(aliceHttpAfter))

@@ -38,6 +38,7 @@ describe('readAuthorizerRequest', () => {
       kind: 'http-v2',
       token: 'a.b.c',
       resourceArn: HTTP_ROUTE_ARN,
+      routeKey: 'GET /hello',
     });
   });
 

@@ -2,6 +2,7 @@
  * The authorizer end to end in-process: production dependencies, DynamoDB Local and a JWKS
  * server on loopback. Every decision path: Allow, Deny (403), Unauthorized (401), fail closed.
  */
+import type { PolicyResponse } from '../../../lambda/request/responses';
 import { tokenKey } from '../../../lambda/revocations/table';
 import { putItem, ttlValue } from '../../helpers/dynamodb';
 import {
@@ -173,8 +174,7 @@ describe('Deny (403) for a revoked token', () => {
       const response = await handler(
         restTokenEvent(bearer(signJwt(harness.key, goodClaims({ jti })))),
       );
-      return (response as { policyDocument: { Statement: [{ Effect: string }] } }).policyDocument
-        .Statement[0].Effect;
+      return (response as PolicyResponse).policyDocument.Statement[0].Effect;
     };
 
     expect(await effect(`${base}-abc`)).toBe('Deny');

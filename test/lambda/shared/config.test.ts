@@ -51,6 +51,7 @@ describe('loadConfig', () => {
       jwksMaxAgeSeconds: 3600,
       verifiedTokenCacheEntries: 10000,
       httpApiResponseMode: 'simple',
+      routeScopes: {},
       metricsFlushSeconds: 10,
       initPrefetchTimeoutMs: 1500,
       region: 'eu-west-1',

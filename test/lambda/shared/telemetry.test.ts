@@ -69,6 +69,30 @@ describe('PowertoolsTelemetry', () => {
     });
   });
 
+  it('logs a refusal for want of a scope at INFO and counts it apart from revocations', () => {
+    const subject = telemetry('INFO');
+
+    const documents = captureOutput(() =>
+      subject.record({
+        decision: 'insufficient-scope',
+        reason: 'INSUFFICIENT_SCOPE',
+        cache: 'hit',
+        jti: 'j-3',
+        durationMs: 1,
+      }),
+    );
+
+    expect(documents.find((document) => document.message === 'authorizer decision')).toMatchObject({
+      level: 'INFO',
+      decision: 'insufficient-scope',
+      reason: 'INSUFFICIENT_SCOPE',
+      jti: 'j-3',
+    });
+    const emf = documents.find((document) => '_aws' in document);
+    expect(emf).toMatchObject({ InsufficientScope: 1, CacheHit: 1 });
+    expect(emf).not.toHaveProperty('Deny');
+  });
+
   it('keeps allows at DEBUG, so the default INFO level writes only the metrics', () => {
     const subject = telemetry('INFO');
 
