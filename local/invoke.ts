@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { isLoopbackHost } from '../lambda/shared/config';
+import { isLoopbackHost } from '../lambda/shared/issuers-config';
 import { ENV } from '../lambda/shared/settings';
 import { findSamFunction, samEnvironment, samFunctions } from './sam-template';
 import { localDataDir, readState } from './state';
