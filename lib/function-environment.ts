@@ -47,9 +47,13 @@ export function functionEnvironment(
   };
 }
 
+/**
+ * One issuer without rules of its own: `JWT_ISSUER` and friends. Otherwise `JWT_ISSUERS`, whose
+ * entries carry their own rules.
+ */
 function issuerEnvironment(issuers: readonly TrustedIssuer[]): Record<string, string> {
   const [only] = issuers;
-  if (issuers.length === 1 && only) {
+  if (issuers.length === 1 && only && !hasOwnRules(only)) {
     return {
       [ENV.issuer]: only.issuer,
       [ENV.audience]: only.audience.join(','),
@@ -58,11 +62,26 @@ function issuerEnvironment(issuers: readonly TrustedIssuer[]): Record<string, st
   }
   return {
     [ENV.issuers]: JSON.stringify(
-      issuers.map(({ issuer, audience, jwksUri }) => ({
-        issuer,
-        audience,
-        ...(jwksUri ? { jwksUri } : {}),
-      })),
+      issuers.map(
+        ({ issuer, audience, jwksUri, audienceClaim, requiredTyp, algorithms, tokenUse }) => ({
+          issuer,
+          audience,
+          ...(jwksUri ? { jwksUri } : {}),
+          ...(audienceClaim ? { audienceClaim } : {}),
+          ...(requiredTyp ? { requiredTyp } : {}),
+          ...(algorithms ? { algorithms } : {}),
+          ...(tokenUse ? { tokenUse } : {}),
+        }),
+      ),
     ),
   };
+}
+
+function hasOwnRules(issuer: TrustedIssuer): boolean {
+  return (
+    issuer.audienceClaim !== undefined ||
+    issuer.requiredTyp !== undefined ||
+    issuer.algorithms !== undefined ||
+    issuer.tokenUse !== undefined
+  );
 }
