@@ -7,6 +7,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AuthorizerConfig } from '../shared/config';
 import { errorCode, TokenRejectedError } from '../shared/errors';
 import { readAuthorizerRequest, type AuthorizerRequest } from './authorizer-event';
+import { droppedContextClaims } from './claims-context';
 import { allowResponse, denyResponse, toThrownError, type AuthorizerResponse } from './responses';
 import {
   DynamoDbRevocationStore,
@@ -42,8 +43,13 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
         httpApiResponseMode: config.httpApiResponseMode,
         resourceArn: request.resourceArn,
         token,
+        contextClaims: config.contextClaims,
       };
       const response = check.revoked ? denyResponse(input) : allowResponse(input);
+      // Chosen claims the Allow had to leave out, by name: the log says so, never their values.
+      const dropped = check.revoked
+        ? []
+        : droppedContextClaims(token.claims, config.contextClaims, response.context);
       telemetry.record({
         decision: check.revoked ? 'deny' : 'allow',
         reason:
@@ -55,6 +61,7 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
         iss: token.iss,
         sub: token.sub,
         durationMs: performance.now() - started,
+        ...(dropped.length > 0 ? { droppedContextClaims: dropped } : {}),
       });
       return response;
     } catch (error) {

@@ -7,8 +7,10 @@
  * - 500: any other thrown error, with a fixed message that never echoes request data.
  */
 import type { HttpApiResponseMode } from '../shared/config';
+import type { ContextClaim } from '../shared/context-claims';
 import { TokenRejectedError, errorCode } from '../shared/errors';
 import type { EventKind } from './authorizer-event';
+import { addContextClaims, contextEntryBytes } from './claims-context';
 import type { VerifiedToken } from './token-verifier';
 
 export interface PolicyResponse {
@@ -30,8 +32,12 @@ export type AuthorizerResponse = PolicyResponse | SimpleResponse;
 /** API Gateway passes these to the integration as `$context.authorizer.<name>`. */
 export type AuthorizerContext = Record<string, string>;
 
-/** API Gateway refuses authorizer responses above 8 KB; this leaves room for the policy. */
-const MAX_CONTEXT_BYTES = 6 * 1024;
+/**
+ * API Gateway's quota "AWS Lambda authorizer result size" is 8 KB, not adjustable (the
+ * developer guide's quota page gives it for WebSocket APIs, and no figure for REST or HTTP APIs;
+ * this keeps to it for all). The context keeps to 6 KB of it, leaving room for the policy.
+ */
+export const MAX_CONTEXT_BYTES = 6 * 1024;
 
 /**
  * The resource an Allow or Deny covers: every method and path of the API's stage, so that a
@@ -50,9 +56,13 @@ export function stageWideArn(resourceArn: string): string {
 
 /**
  * Flat-string context: `sub`, `jti`, `iss`, `scope` (space-separated), and the client as the
- * token names it, `client_id` and/or `azp` (the revocation endpoint binds `/revoke` to it).
+ * token names it, `client_id` and/or `azp` (the revocation endpoint binds `/revoke` to it); then
+ * the chosen claims (`CONTEXT_CLAIMS`) that fit (`claims-context.ts`).
  */
-export function tokenContext(token: VerifiedToken): AuthorizerContext {
+export function tokenContext(
+  token: VerifiedToken,
+  contextClaims: readonly ContextClaim[] = [],
+): AuthorizerContext {
   const context: AuthorizerContext = { iss: token.iss };
   if (token.jti !== undefined) context.jti = token.jti;
   if (token.sub !== undefined) context.sub = token.sub;
@@ -65,6 +75,7 @@ export function tokenContext(token: VerifiedToken): AuthorizerContext {
   // A huge scope would push the answer past API Gateway's limit; leaving it out grants less,
   // never more, to an integration that authorizes on it.
   if (contextBytes(context) > MAX_CONTEXT_BYTES) delete context.scope;
+  addContextClaims(context, token.claims, contextClaims, MAX_CONTEXT_BYTES - contextBytes(context));
   return context;
 }
 
@@ -76,12 +87,10 @@ function flattenScope(value: unknown): string | undefined {
   return undefined;
 }
 
-/** The context's size as API Gateway counts it: UTF-8 bytes, with room for the JSON around it. */
-function contextBytes(context: AuthorizerContext): number {
-  let total = 0;
-  for (const [name, value] of Object.entries(context)) {
-    total += name.length + Buffer.byteLength(value, 'utf8') + 8;
-  }
+/** The context's size as API Gateway counts it: the UTF-8 bytes of its JSON. */
+export function contextBytes(context: AuthorizerContext): number {
+  let total = 2;
+  for (const [name, value] of Object.entries(context)) total += contextEntryBytes(name, value);
   return total;
 }
 
@@ -95,10 +104,12 @@ export interface DecisionInput {
   readonly httpApiResponseMode: HttpApiResponseMode;
   readonly resourceArn: string;
   readonly token: VerifiedToken;
+  /** The chosen claims an Allow passes on (`CONTEXT_CLAIMS`); a Deny passes none. */
+  readonly contextClaims?: readonly ContextClaim[];
 }
 
 export function allowResponse(input: DecisionInput): AuthorizerResponse {
-  return decision(input, true, tokenContext(input.token));
+  return decision(input, true, tokenContext(input.token, input.contextClaims));
 }
 
 export function denyResponse(input: DecisionInput): AuthorizerResponse {

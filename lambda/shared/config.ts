@@ -6,6 +6,7 @@
  * The variables' names (and the whole-number settings' defaults and ranges) are in
  * `settings.ts`, shared with the CDK construct; the README's settings table lists every one.
  */
+import { parseContextClaims, type ContextClaim } from './context-claims';
 import { ConfigurationError } from './errors';
 import { AUDIENCE_CLAIMS, SUPPORTED_ALGORITHMS, type Algorithm } from './issuer-rules';
 import { readIssuers, splitList, type IssuerConfig } from './issuers-config';
@@ -43,6 +44,8 @@ export interface AuthorizerConfig {
    * `false` for single-client deployments.
    */
   readonly revokeRequireSameClient: boolean;
+  /** Further claims an Allow passes to the integration, each under its context key. */
+  readonly contextClaims: readonly ContextClaim[];
   readonly cacheMaxEntries: number;
   /** Overall deadline of one revocation lookup, retries included. */
   readonly storeTimeoutMs: number;
@@ -107,6 +110,7 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
     generationPollSeconds: read.integer(INT.generationPollSeconds),
     subjectRevocationRetentionSeconds: read.integer(INT.subjectRevocationRetentionSeconds),
     revokeRequireSameClient: read.boolean(ENV.revokeRequireSameClient, true),
+    contextClaims: read.contextClaims(ENV.contextClaims),
     cacheMaxEntries: read.integer(INT.cacheMaxEntries),
     storeTimeoutMs: read.integer(INT.storeTimeoutMs),
     storeConnectTimeoutMs: read.integer(INT.storeConnectTimeoutMs),
@@ -185,6 +189,12 @@ class SettingReader {
     if (text === 'false') return false;
     this.problems.push(`${name}: "${text}" is not true or false`);
     return fallback;
+  }
+
+  contextClaims(name: string): ContextClaim[] {
+    const { claims, problems } = parseContextClaims(this.list(name, ''));
+    this.problems.push(...problems.map((problem) => `${name}: ${problem}`));
+    return claims;
   }
 
   list(name: string, fallback: string): string[] {

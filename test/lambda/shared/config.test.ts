@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       generationPollSeconds: 1,
       subjectRevocationRetentionSeconds: 2592000,
       revokeRequireSameClient: true,
+      contextClaims: [],
       cacheMaxEntries: 100000,
       storeTimeoutMs: 1000,
       storeConnectTimeoutMs: 300,
