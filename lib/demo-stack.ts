@@ -44,6 +44,8 @@ export class DemoStack extends Stack {
       authorizerCacheTtl: props.authorizerCacheTtl,
       replicaRegions: props.replicaRegions,
       audienceClaim: props.audienceClaim,
+      // GET /hello echoes the context: the caller's email shows there when the token has one.
+      contextClaims: ['email'],
       revocationEndpoint: true,
       dashboard: true,
     });

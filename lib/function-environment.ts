@@ -40,6 +40,7 @@ export function functionEnvironment(
     ...(props.audienceClaim ? { [ENV.audienceClaim]: props.audienceClaim } : {}),
     ...(props.requiredTyp ? { [ENV.requiredTyp]: props.requiredTyp } : {}),
     ...(props.algorithms ? { [ENV.algorithms]: props.algorithms.join(',') } : {}),
+    ...(props.contextClaims?.length ? { [ENV.contextClaims]: props.contextClaims.join(',') } : {}),
     ...(props.subjectRevocationRetention
       ? setting('subjectRevocationRetentionSeconds', props.subjectRevocationRetention.toSeconds())
       : {}),

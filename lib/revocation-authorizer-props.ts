@@ -8,6 +8,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import { parseContextClaims } from '../lambda/shared/context-claims';
 import { issuerRuleProblems, SUPPORTED_ALGORITHMS } from '../lambda/shared/issuer-rules';
 import { INTEGER_SETTINGS as INT } from '../lambda/shared/settings';
 import { functionTuningProblems, type FunctionTuning } from './function-tuning';
@@ -125,6 +126,14 @@ export interface RevocationAuthorizerProps {
    * @default RS256, RS384, RS512, ES256, ES384, ES512, EdDSA
    */
   readonly algorithms?: readonly string[];
+  /**
+   * Further claims an Allow passes to the integration as `$context.authorizer.<key>`
+   * (`CONTEXT_CLAIMS`), each `claim` or `claim=key`: `['email', 'cognito:groups=groups']`. A
+   * value passes as one flat string or is left out whole (an object, over 1024 bytes, or no room
+   * left in the context); keys the context already carries are refused (docs/settings.md).
+   * @default none
+   */
+  readonly contextClaims?: readonly string[];
   /**
    * Further environment variables for the function (see the README's settings table).
    * @default none
@@ -265,6 +274,10 @@ export function validateProps(props: RevocationAuthorizerProps, stackRegion?: st
     }
   });
   problems.push(...algorithmProblems('algorithms', props.algorithms));
+  const contextClaims = (props.contextClaims ?? []).filter((entry) => !Token.isUnresolved(entry));
+  problems.push(
+    ...parseContextClaims(contextClaims).problems.map((problem) => `contextClaims: ${problem}`),
+  );
   const seconds = (duration: Duration | undefined): number | undefined =>
     duration === undefined || Token.isUnresolved(duration)
       ? undefined
