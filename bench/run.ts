@@ -50,6 +50,7 @@ export async function runBench(quick: boolean, only?: string): Promise<Row[]> {
   const env = {
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: AUDIENCE,
+    JWT_AUDIENCE_CLAIM: 'client_id',
     JWKS_URI: jwks.uri,
     REVOCATION_TABLE_NAME: tableName,
     AWS_REGION: 'us-east-1',

@@ -6,9 +6,9 @@ import { Duration } from 'aws-cdk-lib';
 import type { DemoStackProps } from '../lib/demo-stack';
 
 export const CONTEXT_HELP = `Set them with -c, for example:
-  npx cdk deploy -c issuer=https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC -c audience=my-client-id
+  npx cdk deploy -c issuer=https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC -c audience=my-client-id -c audienceClaim=client_id
 Context keys: issuer (required), audience (required, comma-separated), jwksUri,
-audienceClaim (aud or client_id; client_id for Cognito access tokens),
+audienceClaim (aud or client_id; client_id for Cognito access tokens, which a Cognito issuer requires),
 authorizerCacheTtlSeconds (default 0), replicaRegions (comma-separated), stackName,
 localDevelopment (true: a template for sam local invoke, not for deploying; docs/sam-local-invoke.md).`;
 

@@ -57,6 +57,8 @@ export class DemoStack extends Stack {
       localDevelopment: props.localDevelopment,
       tableRemovalPolicy: props.tableRemovalPolicy,
       tableDeletionProtection: props.tableDeletionProtection,
+      // GET /hello echoes the context: the caller's email shows there when the token has one.
+      contextClaims: ['email'],
       revocationEndpoint: true,
       dashboard: true,
     });

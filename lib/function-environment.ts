@@ -41,6 +41,7 @@ export function functionEnvironment(
     ...(props.audienceClaim ? { [ENV.audienceClaim]: props.audienceClaim } : {}),
     ...(props.requiredTyp ? { [ENV.requiredTyp]: props.requiredTyp } : {}),
     ...(props.algorithms ? { [ENV.algorithms]: props.algorithms.join(',') } : {}),
+    ...(props.contextClaims?.length ? { [ENV.contextClaims]: props.contextClaims.join(',') } : {}),
     ...(props.subjectRevocationRetention
       ? setting('subjectRevocationRetentionSeconds', props.subjectRevocationRetention.toSeconds())
       : {}),
@@ -52,9 +53,13 @@ export function functionEnvironment(
     : environment;
 }
 
+/**
+ * One issuer without rules of its own: `JWT_ISSUER` and friends. Otherwise `JWT_ISSUERS`, whose
+ * entries carry their own rules.
+ */
 function issuerEnvironment(issuers: readonly TrustedIssuer[]): Record<string, string> {
   const [only] = issuers;
-  if (issuers.length === 1 && only) {
+  if (issuers.length === 1 && only && !hasOwnRules(only)) {
     return {
       [ENV.issuer]: only.issuer,
       [ENV.audience]: only.audience.join(','),
@@ -63,11 +68,26 @@ function issuerEnvironment(issuers: readonly TrustedIssuer[]): Record<string, st
   }
   return {
     [ENV.issuers]: JSON.stringify(
-      issuers.map(({ issuer, audience, jwksUri }) => ({
-        issuer,
-        audience,
-        ...(jwksUri ? { jwksUri } : {}),
-      })),
+      issuers.map(
+        ({ issuer, audience, jwksUri, audienceClaim, requiredTyp, algorithms, tokenUse }) => ({
+          issuer,
+          audience,
+          ...(jwksUri ? { jwksUri } : {}),
+          ...(audienceClaim ? { audienceClaim } : {}),
+          ...(requiredTyp ? { requiredTyp } : {}),
+          ...(algorithms ? { algorithms } : {}),
+          ...(tokenUse ? { tokenUse } : {}),
+        }),
+      ),
     ),
   };
+}
+
+function hasOwnRules(issuer: TrustedIssuer): boolean {
+  return (
+    issuer.audienceClaim !== undefined ||
+    issuer.requiredTyp !== undefined ||
+    issuer.algorithms !== undefined ||
+    issuer.tokenUse !== undefined
+  );
 }

@@ -8,6 +8,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import { parseContextClaims } from '../lambda/shared/context-claims';
+import { issuerRuleProblems, SUPPORTED_ALGORITHMS } from '../lambda/shared/issuer-rules';
 import { routeScopesProblems } from '../lambda/shared/route-scopes';
 import { ENV, INTEGER_SETTINGS as INT } from '../lambda/shared/settings';
 import { functionTuningProblems, type FunctionTuning } from './function-tuning';
@@ -24,6 +26,27 @@ export interface TrustedIssuer {
    * @default `<issuer>/.well-known/jwks.json`
    */
   readonly jwksUri?: string;
+  /**
+   * Claim of this issuer's tokens holding the audience: `client_id` for Cognito access tokens.
+   * @default the construct's `audienceClaim`
+   */
+  readonly audienceClaim?: 'aud' | 'client_id';
+  /**
+   * Required `typ` header of this issuer's tokens, e.g. `at+jwt`.
+   * @default the construct's `requiredTyp`
+   */
+  readonly requiredTyp?: string;
+  /**
+   * Signature algorithms accepted from this issuer.
+   * @default the construct's `algorithms`
+   */
+  readonly algorithms?: readonly string[];
+  /**
+   * Cognito issuers only (`https://cognito-idp.<region>.amazonaws.com/<pool id>`): the required
+   * `token_use`, `access` or `id`. Refused for any other issuer.
+   * @default 'access' for a Cognito issuer: ID tokens are refused
+   */
+  readonly tokenUse?: 'access' | 'id';
 }
 
 export interface RevocationAuthorizerProps {
@@ -105,6 +128,14 @@ export interface RevocationAuthorizerProps {
    * @default RS256, RS384, RS512, ES256, ES384, ES512, EdDSA
    */
   readonly algorithms?: readonly string[];
+  /**
+   * Further claims an Allow passes to the integration as `$context.authorizer.<key>`
+   * (`CONTEXT_CLAIMS`), each `claim` or `claim=key`: `['email', 'cognito:groups=groups']`. A
+   * value passes as one flat string or is left out whole (an object, over 1024 bytes, or no room
+   * left in the context); keys the context already carries are refused (docs/settings.md).
+   * @default none
+   */
+  readonly contextClaims?: readonly string[];
   /**
    * Further environment variables for the function (see the README's settings table). A value
    * for `JWKS_ALLOW_HTTP_HOSTS` is refused: see `localDevelopment`.
@@ -248,7 +279,25 @@ export function validateProps(props: RevocationAuthorizerProps, stackRegion?: st
     ) {
       problems.push(`${name}.jwksUri: "${issuer.jwksUri}" must be an https URL`);
     }
+    problems.push(...algorithmProblems(`${name}.algorithms`, issuer.algorithms));
+    if (issuer.requiredTyp !== undefined && !issuer.requiredTyp.trim()) {
+      problems.push(`${name}.requiredTyp: must not be empty`);
+    }
+    // An issuer known only at deploy time (a token) is checked by the function at cold start.
+    if (!Token.isUnresolved(issuer.issuer)) {
+      const rules = {
+        issuer: issuer.issuer,
+        audienceClaim: issuer.audienceClaim ?? props.audienceClaim ?? 'aud',
+        tokenUse: issuer.tokenUse,
+      };
+      problems.push(...issuerRuleProblems(rules).map((problem) => `${name}: ${problem}`));
+    }
   });
+  problems.push(...algorithmProblems('algorithms', props.algorithms));
+  const contextClaims = (props.contextClaims ?? []).filter((entry) => !Token.isUnresolved(entry));
+  problems.push(
+    ...parseContextClaims(contextClaims).problems.map((problem) => `contextClaims: ${problem}`),
+  );
   const seconds = (duration: Duration | undefined): number | undefined =>
     duration === undefined || Token.isUnresolved(duration)
       ? undefined
@@ -322,6 +371,18 @@ export function validateProps(props: RevocationAuthorizerProps, stackRegion?: st
   if (problems.length > 0) {
     throw new Error(`RevocationAuthorizer: invalid props:\n- ${problems.join('\n- ')}`);
   }
+}
+
+/** The function's settings loader accepts a non-empty list of these names only. */
+function algorithmProblems(name: string, algorithms: readonly string[] | undefined): string[] {
+  if (algorithms === undefined) return [];
+  const supported: readonly string[] = SUPPORTED_ALGORITHMS;
+  if (algorithms.length > 0 && algorithms.every((algorithm) => supported.includes(algorithm))) {
+    return [];
+  }
+  return [
+    `${name}: must name at least one of ${SUPPORTED_ALGORITHMS.join(', ')}, and nothing else`,
+  ];
 }
 
 function isUrl(text: string, protocols: string[]): boolean {

@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { isLoopbackHost } from '../lambda/shared/config';
+import { isLoopbackHost } from '../lambda/shared/issuers-config';
 import { ENV } from '../lambda/shared/settings';
 import { DOCKER_HOST_NAME } from './docker-access';
 import { findSamFunction, samEnvironment, samFunctions } from './sam-template';

@@ -21,7 +21,8 @@ import {
   type AuthorizerHandler,
 } from '../lambda/request/authorizer';
 import type { EventKind } from '../lambda/request/authorizer-event';
-import { isLoopbackHost, loadConfig, type AuthorizerConfig } from '../lambda/shared/config';
+import { loadConfig, type AuthorizerConfig } from '../lambda/shared/config';
+import { isLoopbackHost } from '../lambda/shared/issuers-config';
 import { ENV } from '../lambda/shared/settings';
 import { callerFromContext, createRevocationEndpoint } from '../lambda/revocations/endpoint';
 import { createDynamoDbClient } from '../lambda/revocations/table';

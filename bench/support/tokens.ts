@@ -8,7 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { generateSigningKeyPair, publicJwk, signCompactJws } from '../../local/jwt-signing';
 
 export const ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_BenchPool';
-export const AUDIENCE = 'bench-api';
+/**
+ * The app client: in `client_id`, which this authorizer checks (`JWT_AUDIENCE_CLAIM=client_id`,
+ * as a Cognito access token needs), and in `aud` too, which the baselines check.
+ */
+export const AUDIENCE = 'bench-client';
 export const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:benchapi/prod/GET/orders/42';
 
 export type Alg = 'RS256' | 'ES256';
@@ -41,7 +45,8 @@ export function mint(key: SigningKey, claims: Record<string, unknown> = {}): str
       iat: now,
       exp: now + 3600,
       scope: 'orders:read orders:write',
-      client_id: 'bench-client',
+      client_id: AUDIENCE,
+      token_use: 'access',
       ...claims,
     },
   );

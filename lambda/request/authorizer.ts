@@ -7,6 +7,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AuthorizerConfig } from '../shared/config';
 import { errorCode, TokenRejectedError } from '../shared/errors';
 import { readAuthorizerRequest, type AuthorizerRequest } from './authorizer-event';
+import { droppedContextClaims } from './claims-context';
 import {
   denyResponse,
   toThrownError,
@@ -52,10 +53,18 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
         routeKey: request.routeKey,
         routeScopes,
         token,
+        contextClaims: config.contextClaims,
       };
       // A revoked token is denied everywhere, whatever its scopes.
       const valid = check.revoked ? undefined : validTokenAnswer(input);
       const response = valid?.response ?? denyResponse(input);
+      // Chosen claims an Allow had to leave out, by name: the log says so, never their values. An
+      // answer that carries no claims (revoked, or a simple answer refused for its route) drops none.
+      const carriesClaims =
+        valid !== undefined && !(valid.insufficientScope && 'isAuthorized' in valid.response);
+      const dropped = carriesClaims
+        ? droppedContextClaims(token.claims, config.contextClaims, response.context)
+        : [];
       telemetry.record({
         ...outcome(check.revokedBy, valid),
         eventKind: request.kind,
@@ -65,6 +74,7 @@ export function createHandler(deps: AuthorizerDeps): AuthorizerHandler {
         iss: token.iss,
         sub: token.sub,
         durationMs: performance.now() - started,
+        ...(dropped.length > 0 ? { droppedContextClaims: dropped } : {}),
       });
       return response;
     } catch (error) {

@@ -13,7 +13,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { FetchError, NonRetryableFetchError } from 'aws-jwt-verify/error';
-import { isAllowedJwksUrl } from '../shared/config';
+import { isAllowedJwksUrl } from '../shared/issuers-config';
 
 /** An issuer's JWKS is a few kilobytes; a megabyte leaves room for hundreds of keys. */
 const DEFAULT_MAX_BYTES = 1024 * 1024;

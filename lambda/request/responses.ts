@@ -9,6 +9,7 @@
  * - 500: any other thrown error, with a fixed message that never echoes request data.
  */
 import type { HttpApiResponseMode } from '../shared/config';
+import type { ContextClaim } from '../shared/context-claims';
 import { TokenRejectedError, errorCode } from '../shared/errors';
 import {
   MAX_API_ARN_PREFIX_CHARS,
@@ -19,6 +20,7 @@ import {
 } from '../shared/route-scopes';
 import type { EventKind } from './authorizer-event';
 import { RouteScopeRules, type Refusals } from './route-scope-rules';
+import { addContextClaims, contextEntryBytes } from './claims-context';
 import type { VerifiedToken } from './token-verifier';
 
 export interface PolicyResponse {
@@ -40,8 +42,12 @@ export type AuthorizerResponse = PolicyResponse | SimpleResponse;
 /** API Gateway passes these to the integration as `$context.authorizer.<name>`. */
 export type AuthorizerContext = Record<string, string>;
 
-/** API Gateway refuses authorizer responses above 8 KB; this leaves room for the policy. */
-const MAX_CONTEXT_BYTES = 6 * 1024;
+/**
+ * API Gateway's quota "AWS Lambda authorizer result size" is 8 KB, not adjustable (the
+ * developer guide's quota page gives it for WebSocket APIs, and no figure for REST or HTTP APIs;
+ * this keeps to it for all). The context keeps to 6 KB of it, leaving room for the policy.
+ */
+export const MAX_CONTEXT_BYTES = 6 * 1024;
 
 /**
  * The resource an Allow or Deny covers: every method and path of the API's stage, so that a
@@ -74,10 +80,12 @@ function parseResourceArn(resourceArn: string): { apiPrefix: string; stage: stri
 
 /**
  * Flat-string context: `sub`, `jti`, `iss`, `scope` (space-separated), and the client as the
- * token names it, `client_id` and/or `azp` (the revocation endpoint binds `/revoke` to it).
+ * token names it, `client_id` and/or `azp` (the revocation endpoint binds `/revoke` to it); then
+ * the chosen claims (`CONTEXT_CLAIMS`) that fit (`claims-context.ts`).
  */
 export function tokenContext(
   token: VerifiedToken,
+  contextClaims: readonly ContextClaim[] = [],
   maxBytes: number = MAX_CONTEXT_BYTES,
 ): AuthorizerContext {
   const context: AuthorizerContext = { iss: token.iss };
@@ -92,6 +100,7 @@ export function tokenContext(
   // A huge scope would push the answer past API Gateway's limit; leaving it out grants less,
   // never more, to an integration that authorizes on it.
   if (contextBytes(context) > maxBytes) delete context.scope;
+  addContextClaims(context, token.claims, contextClaims, maxBytes - contextBytes(context));
   return context;
 }
 
@@ -103,12 +112,10 @@ function flattenScope(value: unknown): string | undefined {
   return undefined;
 }
 
-/** The context's size as API Gateway counts it: UTF-8 bytes, with room for the JSON around it. */
-function contextBytes(context: AuthorizerContext): number {
-  let total = 0;
-  for (const [name, value] of Object.entries(context)) {
-    total += name.length + Buffer.byteLength(value, 'utf8') + 8;
-  }
+/** The context's size as API Gateway counts it: the UTF-8 bytes of its JSON. */
+export function contextBytes(context: AuthorizerContext): number {
+  let total = 2;
+  for (const [name, value] of Object.entries(context)) total += contextEntryBytes(name, value);
   return total;
 }
 
@@ -126,6 +133,8 @@ export interface DecisionInput {
   readonly routeScopes?: RouteScopeRules;
   /** The route asked for, as HTTP API 2.0 events name it (simple answers look it up). */
   readonly routeKey?: string;
+  /** The chosen claims an Allow passes on (`CONTEXT_CLAIMS`); a Deny passes none. */
+  readonly contextClaims?: readonly ContextClaim[];
 }
 
 /** The answer for a valid token that is not revoked. */
@@ -153,7 +162,7 @@ export function validTokenAnswer(input: DecisionInput): ValidTokenAnswer {
     }
     const response = refused
       ? { isAuthorized: false, context: refusalContext('insufficient_scope', input.token) }
-      : { isAuthorized: true, context: tokenContext(input.token) };
+      : { isAuthorized: true, context: tokenContext(input.token, input.contextClaims) };
     return { response, insufficientScope: refused };
   }
   const { apiPrefix, stage } = parseResourceArn(input.resourceArn);
@@ -167,7 +176,7 @@ export function validTokenAnswer(input: DecisionInput): ValidTokenAnswer {
     refused.length === 0
       ? MAX_CONTEXT_BYTES
       : RESPONSE_LIMIT_BYTES - Buffer.byteLength(JSON.stringify(policy), 'utf8');
-  const context = tokenContext(input.token, Math.min(MAX_CONTEXT_BYTES, room));
+  const context = tokenContext(input.token, input.contextClaims, Math.min(MAX_CONTEXT_BYTES, room));
   return { response: { ...policy, context }, insufficientScope: coversRequest };
 }
 

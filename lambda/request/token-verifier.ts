@@ -4,8 +4,9 @@
  * aws-jwt-verify does the cryptography and the standard claims: JWKS kept across warm
  * invocations, signature checked before any claim, asymmetric algorithms only, `iss`, `aud`,
  * `nbf`, `exp` when present, and a penalty box against unknown-`kid` floods. It does not
- * require `exp` or `jti`; this module adds those, plus the algorithm allow-list, `typ`, `crit`,
- * the types of `scope` and `scp`, the size cap and the revocation key.
+ * require `exp` or `jti`; this module adds those, the types of `scope` and `scp`, the size cap
+ * and the revocation key, and each issuer's own rules (`issuer-checks.ts`: the algorithm
+ * allow-list, `typ`, `crit`, Cognito's `token_use`, `client_id` as the audience).
  */
 import type { Agent as HttpsAgent } from 'node:https';
 // The subpath: the package index also brings the Cognito and ALB verifiers into the bundle.
@@ -16,9 +17,10 @@ import {
   type Jwks,
   type JwksCache,
 } from 'aws-jwt-verify/jwk';
-import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
+import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { safeJsonParse, type Json } from 'aws-jwt-verify/safe-json-parse';
 import {
+  CognitoJwtInvalidTokenUseError,
   FetchError,
   JwksNotAvailableInCacheError,
   JwksValidationError,
@@ -43,6 +45,7 @@ import type { AuthorizerConfig } from '../shared/config';
 import { BoundedCache } from '../shared/bounded-cache';
 import { KeysUnavailableError, TokenRejectedError, type RejectionCode } from '../shared/errors';
 import { MaxAgeJwksCache } from './jwks-cache';
+import { issuerCheck } from './issuer-checks';
 import { JwksFetcher } from './jwks-fetcher';
 import { isScopeValue, ListScopeJwtVerifier } from './list-scope-verifier';
 import { subjectKey, subjectKeyProblem, tokenKey, tokenKeyProblem } from '../revocations/table';
@@ -123,40 +126,19 @@ export function createTokenVerifier(
       });
   const jwksCache: JwksCache = deps.jwksCache ?? (maxAgeCache as MaxAgeJwksCache);
   const jwksUris = new Map(config.issuers.map((issuer) => [issuer.issuer, issuer.jwksUri]));
-  const allowedAlgorithms = new Set<string>(config.algorithms);
-  const requiredTyp = config.requiredTyp ? normaliseTyp(config.requiredTyp) : undefined;
-  const audiences = new Map(config.issuers.map((issuer) => [issuer.issuer, issuer.audience]));
 
-  // Runs after aws-jwt-verify has checked the signature and the standard claims.
-  const customJwtCheck = ({ header }: { header: JwtHeader; payload: JwtPayload }): void => {
-    if (typeof header.alg !== 'string' || !allowedAlgorithms.has(header.alg)) {
-      throw new TokenRejectedError('ALGORITHM_NOT_ALLOWED', 'JWT algorithm is not allowed');
-    }
-    if (requiredTyp !== undefined) {
-      const typ = header.typ;
-      if (typeof typ !== 'string' || normaliseTyp(typ) !== requiredTyp) {
-        throw new TokenRejectedError('BAD_TYP', 'JWT typ header is not the required one');
-      }
-    }
-    // RFC 7515 section 4.1.11: a token whose `crit` lists an extension the recipient does not
-    // understand is invalid. This authorizer understands none, so any `crit` is refused, a
-    // malformed one (not a list of names, an empty list) too.
-    if (Object.hasOwn(header, 'crit')) {
-      throw new TokenRejectedError(
-        'MALFORMED_TOKEN',
-        'JWT crit header names extensions this authorizer does not support',
-      );
-    }
-  };
-
+  // One configuration per issuer, each with its own rules (issuer-checks.ts): aws-jwt-verify
+  // picks it by the token's iss and applies it after the signature is verified with that
+  // issuer's keys.
   const verifier = ListScopeJwtVerifier.create(
     config.issuers.map((issuer) => ({
       issuer: issuer.issuer,
       jwksUri: issuer.jwksUri,
-      // With client_id as the audience claim, aud is not checked by the library but below.
-      audience: config.audienceClaim === 'aud' ? [...issuer.audience] : null,
+      // With client_id as the audience claim, aud is not checked by the library but by the
+      // issuer's check.
+      audience: issuer.audienceClaim === 'aud' ? [...issuer.audience] : null,
       graceSeconds: config.clockSkewSeconds,
-      customJwtCheck,
+      customJwtCheck: issuerCheck(issuer),
     })),
     { jwksCache },
   );
@@ -233,13 +215,6 @@ export function createTokenVerifier(
       throw new TokenRejectedError('MISSING_EXP', 'JWT has no exp claim');
     }
     checkExpiry(exp);
-    if (config.audienceClaim === 'client_id') {
-      const clientId: unknown = payload.client_id;
-      const accepted = audiences.get(iss) ?? [];
-      if (typeof clientId !== 'string' || !accepted.includes(clientId)) {
-        throw new TokenRejectedError('BAD_AUDIENCE', 'JWT client_id is not accepted');
-      }
-    }
     const sub = payload.sub;
     if (sub !== undefined) {
       const problem = subjectKeyProblem(iss, sub);
@@ -293,12 +268,6 @@ function parseJwks(uri: string, body: ArrayBuffer): Jwks {
   return jwks;
 }
 
-/** `typ` is a media type: case-insensitive, and `application/` may be left out (RFC 7515 4.1.9). */
-function normaliseTyp(typ: string): string {
-  const lower = typ.toLowerCase();
-  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
-}
-
 const REJECTIONS: ReadonlyArray<[abstract new (...args: never[]) => Error, RejectionCode]> = [
   [JwtParseError, 'MALFORMED_TOKEN'],
   [ParameterValidationError, 'UNTRUSTED_ISSUER'],
@@ -307,6 +276,7 @@ const REJECTIONS: ReadonlyArray<[abstract new (...args: never[]) => Error, Rejec
   [JwtInvalidSignatureAlgorithmError, 'ALGORITHM_NOT_ALLOWED'],
   [NotSupportedError, 'ALGORITHM_NOT_ALLOWED'],
   [JwtInvalidAudienceError, 'BAD_AUDIENCE'],
+  [CognitoJwtInvalidTokenUseError, 'BAD_TOKEN_USE'],
   [JwtExpiredError, 'EXPIRED'],
   [JwtNotBeforeError, 'NOT_YET_VALID'],
   [JwtWithoutValidKidError, 'UNKNOWN_KEY'],

@@ -6,38 +6,26 @@
  * The variables' names (and the whole-number settings' defaults and ranges) are in
  * `settings.ts`, shared with the CDK construct; the README's settings table lists every one.
  */
+import { parseContextClaims, type ContextClaim } from './context-claims';
 import { ConfigurationError } from './errors';
 import { parseRouteScopes, type RouteScopes } from './route-scopes';
+import { AUDIENCE_CLAIMS, SUPPORTED_ALGORITHMS, type Algorithm } from './issuer-rules';
+import { readAllowHttpHosts, readIssuers, splitList, type IssuerConfig } from './issuers-config';
 import { ENV, INTEGER_SETTINGS as INT, type IntegerSetting } from './settings';
 
-export const SUPPORTED_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-] as const;
-export type Algorithm = (typeof SUPPORTED_ALGORITHMS)[number];
+export { SUPPORTED_ALGORITHMS, type Algorithm } from './issuer-rules';
+export type { IssuerConfig } from './issuers-config';
 
 export type HttpApiResponseMode = 'simple' | 'iam';
 
-export interface IssuerConfig {
-  /** Exact value of the `iss` claim. */
-  readonly issuer: string;
-  /** Accepted audiences: the token must name at least one. */
-  readonly audience: readonly string[];
-  /** Where the issuer publishes its keys. */
-  readonly jwksUri: string;
-}
-
 export interface AuthorizerConfig {
+  /** The trusted issuers, each with its own rules (the three settings below by default). */
   readonly issuers: readonly IssuerConfig[];
-  /** Claim holding the audience: `aud`, or `client_id` for Cognito access tokens. */
+  /** Default claim holding the audience: `aud`, or `client_id` for Cognito access tokens. */
   readonly audienceClaim: 'aud' | 'client_id';
+  /** Default signature algorithms accepted. */
   readonly algorithms: readonly Algorithm[];
-  /** Required `typ` header (compared case-insensitively, `application/` prefix optional). */
+  /** Default required `typ` header (case-insensitive, `application/` prefix optional). */
   readonly requiredTyp: string | undefined;
   readonly clockSkewSeconds: number;
   readonly maxTokenBytes: number;
@@ -57,6 +45,8 @@ export interface AuthorizerConfig {
    * `false` for single-client deployments.
    */
   readonly revokeRequireSameClient: boolean;
+  /** Further claims an Allow passes to the integration, each under its context key. */
+  readonly contextClaims: readonly ContextClaim[];
   readonly cacheMaxEntries: number;
   /** Overall deadline of one revocation lookup, retries included. */
   readonly storeTimeoutMs: number;
@@ -97,8 +87,7 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
   const read = new SettingReader(env, problems);
 
   const jwksAllowHttpHosts = readAllowHttpHosts(read.list(ENV.jwksAllowHttpHosts, ''), problems);
-  const issuers = readIssuers(env, problems, jwksAllowHttpHosts);
-  const audienceClaim = read.oneOf(ENV.audienceClaim, ['aud', 'client_id'] as const, 'aud');
+  const audienceClaim = read.oneOf(ENV.audienceClaim, AUDIENCE_CLAIMS, 'aud');
   const algorithms = read.list(ENV.algorithms, SUPPORTED_ALGORITHMS.join(','));
   for (const algorithm of algorithms) {
     if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(algorithm)) {
@@ -108,12 +97,19 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
     }
   }
   if (algorithms.length === 0) problems.push('JWT_ALGORITHMS: must name at least one algorithm');
-
-  const config: AuthorizerConfig = {
-    issuers,
+  const defaults = {
     audienceClaim,
     algorithms: algorithms as Algorithm[],
     requiredTyp: read.optional(ENV.requiredTyp),
+  };
+  // The issuers' problems come first, as the issuers come first in the settings table.
+  const issuerProblems: string[] = [];
+  const issuers = readIssuers(env, defaults, issuerProblems, jwksAllowHttpHosts);
+  problems.unshift(...issuerProblems);
+
+  const config: AuthorizerConfig = {
+    issuers,
+    ...defaults,
     clockSkewSeconds: read.integer(INT.clockSkewSeconds),
     maxTokenBytes: read.integer(INT.maxTokenBytes),
     jtiClaim: read.optional(ENV.jtiClaim) ?? 'jti',
@@ -123,6 +119,7 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
     generationPollSeconds: read.integer(INT.generationPollSeconds),
     subjectRevocationRetentionSeconds: read.integer(INT.subjectRevocationRetentionSeconds),
     revokeRequireSameClient: read.boolean(ENV.revokeRequireSameClient, true),
+    contextClaims: read.contextClaims(ENV.contextClaims),
     cacheMaxEntries: read.integer(INT.cacheMaxEntries),
     storeTimeoutMs: read.integer(INT.storeTimeoutMs),
     storeConnectTimeoutMs: read.integer(INT.storeConnectTimeoutMs),
@@ -156,177 +153,6 @@ export function loadConfig(env: Env = process.env): AuthorizerConfig {
   }
   if (problems.length > 0) throw new ConfigurationError(problems);
   return deepFreeze(config);
-}
-
-/** The issuers: either `JWT_ISSUER` (+ `JWT_AUDIENCE`, `JWKS_URI`) or `JWT_ISSUERS` as JSON. */
-function readIssuers(
-  env: Env,
-  problems: string[],
-  allowHttpHosts: readonly string[],
-): IssuerConfig[] {
-  const json = env[ENV.issuers]?.trim();
-  const single = env[ENV.issuer]?.trim();
-  if (json && single) {
-    problems.push('JWT_ISSUERS: set either JWT_ISSUERS or JWT_ISSUER, not both');
-    return [];
-  }
-  if (json) return parseIssuersJson(json, problems, allowHttpHosts);
-  if (!single) {
-    problems.push('JWT_ISSUER: is required (or JWT_ISSUERS for several issuers)');
-    return [];
-  }
-  const audience = splitList(env[ENV.audience] ?? '');
-  if (audience.length === 0) problems.push('JWT_AUDIENCE: is required');
-  const jwksUri = env[ENV.jwksUri]?.trim();
-  const issuer = checkIssuer(ENV.issuer, single, audience, jwksUri, problems, allowHttpHosts);
-  return issuer ? [issuer] : [];
-}
-
-function parseIssuersJson(
-  json: string,
-  problems: string[],
-  allowHttpHosts: readonly string[],
-): IssuerConfig[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    problems.push('JWT_ISSUERS: is not valid JSON');
-    return [];
-  }
-  if (!Array.isArray(parsed) || parsed.length === 0) {
-    problems.push('JWT_ISSUERS: must be a non-empty JSON array of {issuer, audience, jwksUri?}');
-    return [];
-  }
-  const issuers: IssuerConfig[] = [];
-  parsed.forEach((entry: unknown, index) => {
-    const name = `JWT_ISSUERS[${index}]`;
-    if (typeof entry !== 'object' || entry === null) {
-      problems.push(`${name}: must be an object`);
-      return;
-    }
-    const { issuer, audience, jwksUri } = entry as Record<string, unknown>;
-    const audiences =
-      typeof audience === 'string' ? [audience] : Array.isArray(audience) ? audience : [];
-    if (typeof issuer !== 'string' || !issuer) {
-      problems.push(`${name}.issuer: must be a non-empty string`);
-      return;
-    }
-    if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || !a)) {
-      problems.push(`${name}.audience: must be a non-empty string or array of strings`);
-      return;
-    }
-    if (jwksUri !== undefined && typeof jwksUri !== 'string') {
-      problems.push(`${name}.jwksUri: must be a string`);
-      return;
-    }
-    const checked = checkIssuer(
-      name,
-      issuer,
-      audiences as string[],
-      jwksUri,
-      problems,
-      allowHttpHosts,
-    );
-    if (checked) issuers.push(checked);
-  });
-  const seen = new Set<string>();
-  for (const { issuer } of issuers) {
-    if (seen.has(issuer)) problems.push(`JWT_ISSUERS: issuer ${issuer} is listed twice`);
-    seen.add(issuer);
-  }
-  return issuers;
-}
-
-function checkIssuer(
-  name: string,
-  issuer: string,
-  audience: readonly string[],
-  jwksUri: string | undefined,
-  problems: string[],
-  allowHttpHosts: readonly string[],
-): IssuerConfig | undefined {
-  const issuerUrl = parseUrl(issuer);
-  if (!issuerUrl) {
-    problems.push(`${name}: issuer "${issuer}" is not a URL`);
-    return undefined;
-  }
-  const resolvedJwksUri = jwksUri || defaultJwksUri(issuer);
-  const jwksUrl = parseUrl(resolvedJwksUri);
-  if (!jwksUrl) {
-    problems.push(`${name}: JWKS URI "${resolvedJwksUri}" is not a URL`);
-    return undefined;
-  }
-  if (!isAllowedJwksUrl(jwksUrl, allowHttpHosts)) {
-    problems.push(
-      `${name}: JWKS URI "${resolvedJwksUri}" must use https (plain http is allowed on loopback${
-        allowHttpHosts.length > 0 ? ` and ${ENV.jwksAllowHttpHosts}` : ''
-      } only)`,
-    );
-    return undefined;
-  }
-  return { issuer, audience, jwksUri: resolvedJwksUri };
-}
-
-/** The OIDC convention aws-jwt-verify uses too: `<issuer>/.well-known/jwks.json`. */
-export function defaultJwksUri(issuer: string): string {
-  return `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`;
-}
-
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
-
-/** Loopback hosts: 127.0.0.0/8, ::1 and localhost. Nothing else may be reached over plain HTTP. */
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
-/**
- * HTTPS anywhere; plain HTTP to loopback, and to the development hosts `JWKS_ALLOW_HTTP_HOSTS`
- * names (lower case, as `URL` gives host names), and nowhere else.
- */
-export function isAllowedJwksUrl(url: URL, allowHttpHosts: readonly string[] = []): boolean {
-  if (url.protocol === 'https:') return true;
-  return (
-    url.protocol === 'http:' &&
-    (isLoopbackHost(url.hostname) || allowHttpHosts.includes(url.hostname))
-  );
-}
-
-/** A DNS host name (or an IPv4 address): labels of letters, digits and inner hyphens. */
-const HOST_NAME =
-  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-
-/**
- * `JWKS_ALLOW_HTTP_HOSTS`: bare host names only. A scheme, port, path, wildcard or address
- * range is refused rather than guessed at, so the exception stays exactly as narrow as written.
- */
-function readAllowHttpHosts(hosts: readonly string[], problems: string[]): string[] {
-  const allowed: string[] = [];
-  for (const host of hosts) {
-    const lower = host.toLowerCase();
-    if (HOST_NAME.test(lower)) allowed.push(lower);
-    else {
-      problems.push(
-        `${ENV.jwksAllowHttpHosts}: "${host}" is not a host name (list bare names such as host.docker.internal: no scheme, port, path or wildcard)`,
-      );
-    }
-  }
-  return allowed;
-}
-
-function parseUrl(text: string): URL | undefined {
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function splitList(text: string): string[] {
-  return text
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part.length > 0);
 }
 
 class SettingReader {
@@ -378,6 +204,12 @@ class SettingReader {
     if (text === 'false') return false;
     this.problems.push(`${name}: "${text}" is not true or false`);
     return fallback;
+  }
+
+  contextClaims(name: string): ContextClaim[] {
+    const { claims, problems } = parseContextClaims(this.list(name, ''));
+    this.problems.push(...problems.map((problem) => `${name}: ${problem}`));
+    return claims;
   }
 
   list(name: string, fallback: string): string[] {

@@ -23,6 +23,7 @@ export type RejectionCode =
   | 'MISSING_EXP'
   | 'NOT_YET_VALID'
   | 'BAD_TYP'
+  | 'BAD_TOKEN_USE'
   | 'BAD_JTI'
   | 'MISSING_JTI'
   | 'INVALID_CLAIMS';

@@ -56,6 +56,8 @@ export const ENV = {
   jtiClaim: 'JTI_CLAIM',
   allowTokensWithoutJti: 'ALLOW_TOKENS_WITHOUT_JTI',
   revokeRequireSameClient: 'REVOKE_REQUIRE_SAME_CLIENT',
+  /** Further claims an Allow passes on, `claim` or `claim=key`, comma-separated. */
+  contextClaims: 'CONTEXT_CLAIMS',
   revocationTableName: 'REVOCATION_TABLE_NAME',
   httpApiResponseMode: 'HTTP_API_RESPONSE_MODE',
   /** Scopes required per route, as JSON (`route-scopes.ts`). */

@@ -24,6 +24,11 @@ export interface DecisionRecord {
   readonly iss?: string;
   readonly sub?: string;
   readonly durationMs: number;
+  /**
+   * For `allow`: the chosen claims (`CONTEXT_CLAIMS`) the token carries but the context left
+   * out, and why; names only, never values.
+   */
+  readonly droppedContextClaims?: readonly { claim: string; reason: string }[];
   /** For `error`: what went wrong (never contains the token). */
   readonly error?: unknown;
 }
@@ -75,6 +80,8 @@ export class PowertoolsTelemetry implements Telemetry {
   private readonly now: () => number;
   private readonly counts = new Map<string, number>();
   private readonly latencies: number[] = [];
+  /** Chosen claims (and why) already reported as left out of a context. */
+  private readonly droppedWarned = new Set<string>();
   private lastFlush: number;
   private readonly metricsOn: boolean;
   /**
@@ -99,6 +106,7 @@ export class PowertoolsTelemetry implements Telemetry {
       case 'allow':
         // Building the log item costs even when DEBUG is off: skip it then.
         if (this.debugOn) this.logger.debug('authorizer decision', fields(record));
+        if (record.droppedContextClaims) this.warnDropped(record.droppedContextClaims);
         break;
       case 'deny':
       case 'insufficient-scope':
@@ -144,6 +152,20 @@ export class PowertoolsTelemetry implements Telemetry {
     this.counts.clear();
     this.latencies.length = 0;
     this.metrics.publishStoredMetrics();
+  }
+
+  /**
+   * Says once per container, at WARN, that a chosen claim was left out of a context and why
+   * (every Allow's DEBUG line names them too): a claim that never fits is a deployment matter,
+   * not one line per request.
+   */
+  private warnDropped(dropped: readonly { claim: string; reason: string }[]): void {
+    for (const { claim, reason } of dropped) {
+      const seen = `${claim}\n${reason}`;
+      if (this.droppedWarned.has(seen)) continue;
+      this.droppedWarned.add(seen);
+      this.logger.warn('context claim left out', { claim, reason });
+    }
   }
 
   private count(name: string): void {

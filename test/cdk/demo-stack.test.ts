@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { demoPropsFromContext } from '../../bin/demo-context';
@@ -90,6 +90,12 @@ describe('npx cdk synth of the demo stack (offline, local esbuild, cdk-nag AwsSo
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: 'GET /hello',
       AuthorizationType: 'CUSTOM',
+    });
+  });
+
+  it('passes the caller email to the echoing route (contextClaims)', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CONTEXT_CLAIMS: 'email' }) },
     });
   });
 

@@ -28,6 +28,10 @@ describe('loadConfig', () => {
           issuer: 'https://issuer.example',
           audience: ['api'],
           jwksUri: 'https://issuer.example/.well-known/jwks.json',
+          audienceClaim: 'aud',
+          algorithms: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
+          requiredTyp: undefined,
+          tokenUse: undefined,
         },
       ],
       audienceClaim: 'aud',
@@ -42,6 +46,7 @@ describe('loadConfig', () => {
       generationPollSeconds: 1,
       subjectRevocationRetentionSeconds: 2592000,
       revokeRequireSameClient: true,
+      contextClaims: [],
       cacheMaxEntries: 100000,
       storeTimeoutMs: 1000,
       storeConnectTimeoutMs: 300,
@@ -75,7 +80,7 @@ describe('loadConfig', () => {
       JWKS_URI: 'https://keys.example/jwks',
     });
 
-    expect(config.issuers).toEqual([
+    expect(config.issuers).toMatchObject([
       {
         issuer: 'https://issuer.example',
         audience: ['api', 'admin'],
@@ -94,7 +99,7 @@ describe('loadConfig', () => {
       ]),
     });
 
-    expect(config.issuers).toEqual([
+    expect(config.issuers).toMatchObject([
       {
         issuer: 'https://a.example/',
         audience: ['x'],
@@ -145,7 +150,7 @@ describe('loadConfig', () => {
     [{ JWT_ISSUER: '', JWT_ISSUERS: '{' }, 'JWT_ISSUERS: is not valid JSON'],
     [
       { JWT_ISSUER: '', JWT_ISSUERS: '[]' },
-      'JWT_ISSUERS: must be a non-empty JSON array of {issuer, audience, jwksUri?}',
+      'JWT_ISSUERS: must be a non-empty JSON array of {issuer, audience, jwksUri?, audienceClaim?, requiredTyp?, algorithms?, tokenUse?}',
     ],
     [
       { JWT_ISSUER: '', JWT_ISSUERS: '[{"issuer":"https://x"}]' },

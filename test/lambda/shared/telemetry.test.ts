@@ -36,6 +36,23 @@ const allow = {
 };
 
 describe('PowertoolsTelemetry', () => {
+  it('warns once per container of a chosen claim left out of a context, by name only', () => {
+    const subject = telemetry('INFO');
+    const dropped = { ...allow, droppedContextClaims: [{ claim: 'email', reason: 'too-long' }] };
+
+    const documents = captureOutput(() => {
+      subject.record(dropped);
+      subject.record(dropped);
+      subject.record({ ...allow, droppedContextClaims: [{ claim: 'email', reason: 'not-flat' }] });
+    });
+
+    const warnings = documents.filter((document) => document.message === 'context claim left out');
+    expect(warnings).toEqual([
+      expect.objectContaining({ level: 'WARN', claim: 'email', reason: 'too-long' }),
+      expect.objectContaining({ level: 'WARN', claim: 'email', reason: 'not-flat' }),
+    ]);
+  });
+
   it('logs a denial and publishes its metrics in EMF', () => {
     const subject = telemetry('INFO');
 
