@@ -17,6 +17,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { keyOf, TTL_ATTRIBUTE } from '../../lambda/revocations/table';
@@ -119,11 +120,17 @@ function forward(request: IncomingMessage, response: ServerResponse, upstream: s
   request.pipe(onward);
 }
 
+/**
+ * Unique per test file: a jest worker runs several files in one process, each with this module
+ * loaded afresh, so a counter alone would hand the next file a table (and a generation record)
+ * the previous one left in the shared DynamoDB Local.
+ */
+const TABLE_PREFIX = `revocations-${process.pid}-${randomUUID().slice(0, 8)}`;
 let tableCounter = 0;
 
 /** Creates a revocation table with the project's key schema; returns its name. */
 export async function createRevocationTable(client: DynamoDBClient): Promise<string> {
-  const tableName = `revocations-${process.pid}-${++tableCounter}`;
+  const tableName = `${TABLE_PREFIX}-${++tableCounter}`;
   await ensureRevocationTable(client, tableName);
   return tableName;
 }
