@@ -15,7 +15,8 @@ export default {
     config: {
       // Left out of mutation runs only (npm test runs them): they check the construct (CDK
       // synth), the benchmark and simulation (seconds a mutant), processes started by the
-      // test, whose coverage Stryker cannot see, and the pack test (a build and an install).
+      // test, whose coverage Stryker cannot see, the pack test (a build and an install) and the
+      // end-to-end test's snapshot (a synth).
       testPathIgnorePatterns: [
         '/node_modules/',
         '<rootDir>/test/cdk/',
@@ -23,6 +24,7 @@ export default {
         '<rootDir>/test/local/npm-start.test.ts',
         '<rootDir>/test/local/invoke.test.ts',
         '<rootDir>/test/package/',
+        '<rootDir>/test/integ/',
       ],
     },
   },
@@ -30,11 +32,17 @@ export default {
   // A static mutant (code run while a module loads or in a beforeAll) would need the whole
   // suite once per mutant; mutants also covered by a test still run against those tests.
   ignoreStatic: true,
+  // The decision code: the request path and the revocation table's reading side.
   mutate: [
     'lambda/request/authorizer.ts',
     'lambda/request/revocation-checker.ts',
+    'lambda/request/prefetch.ts',
     'lambda/request/token-verifier.ts',
     'lambda/request/list-scope-verifier.ts',
+    'lambda/request/issuer-checks.ts',
+    'lambda/request/route-scope-rules.ts',
+    'lambda/request/claims-context.ts',
+    'lambda/shared/route-scopes.ts',
     'lambda/revocations/table/keys.ts',
     'lambda/revocations/table/reader.ts',
   ],
