@@ -78,6 +78,8 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
   private readonly environment: Record<string, string>;
   private readonly metrics: AuthorizerMetrics;
   private readonly made = new Map<string, unknown>();
+  /** Every authorizer made here: the only ones that read `ROUTE_SCOPES`. */
+  private readonly ownAuthorizers = new Set<unknown>();
   private readonly routeScopes: RouteScopeTable;
 
   constructor(scope: Construct, id: string, props: RevocationAuthorizerProps) {
@@ -179,20 +181,24 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
 
   /** A further TOKEN authorizer, for another REST API (an authorizer belongs to one API). */
   newRestTokenAuthorizer(id: string): apigateway.TokenAuthorizer {
-    return new apigateway.TokenAuthorizer(this, id, {
-      handler: this.invoked,
-      identitySource: apigateway.IdentitySource.header('Authorization'),
-      resultsCacheTtl: this.authorizerCacheTtl,
-    });
+    return this.own(
+      new apigateway.TokenAuthorizer(this, id, {
+        handler: this.invoked,
+        identitySource: apigateway.IdentitySource.header('Authorization'),
+        resultsCacheTtl: this.authorizerCacheTtl,
+      }),
+    );
   }
 
   /** A further REQUEST authorizer, for another REST API. */
   newRestRequestAuthorizer(id: string): apigateway.RequestAuthorizer {
-    return new apigateway.RequestAuthorizer(this, id, {
-      handler: this.invoked,
-      identitySources: [apigateway.IdentitySource.header('Authorization')],
-      resultsCacheTtl: this.authorizerCacheTtl,
-    });
+    return this.own(
+      new apigateway.RequestAuthorizer(this, id, {
+        handler: this.invoked,
+        identitySources: [apigateway.IdentitySource.header('Authorization')],
+        resultsCacheTtl: this.authorizerCacheTtl,
+      }),
+    );
   }
 
   /**
@@ -201,27 +207,31 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
    * route (`$context.routeKey` joins the identity sources).
    */
   newHttpAuthorizer(id: string): apigwv2Authorizers.HttpLambdaAuthorizer {
-    return new apigwv2Authorizers.HttpLambdaAuthorizer(id, this.invoked, {
-      identitySource: Lazy.list({
-        produce: () => [
-          '$request.header.Authorization',
-          ...(this.authorizerCacheTtl.toSeconds() > 0 && !this.routeScopes.isEmpty
-            ? ['$context.routeKey']
-            : []),
-        ],
+    return this.own(
+      new apigwv2Authorizers.HttpLambdaAuthorizer(id, this.invoked, {
+        identitySource: Lazy.list({
+          produce: () => [
+            '$request.header.Authorization',
+            ...(this.authorizerCacheTtl.toSeconds() > 0 && !this.routeScopes.isEmpty
+              ? ['$context.routeKey']
+              : []),
+          ],
+        }),
+        resultsCacheTtl: this.authorizerCacheTtl,
+        responseTypes: [apigwv2Authorizers.HttpLambdaResponseType.SIMPLE],
       }),
-      resultsCacheTtl: this.authorizerCacheTtl,
-      responseTypes: [apigwv2Authorizers.HttpLambdaResponseType.SIMPLE],
-    });
+    );
   }
 
   /** A further IAM-response authorizer, for another HTTP API. */
   newHttpIamAuthorizer(id: string): apigwv2Authorizers.HttpLambdaAuthorizer {
-    return new apigwv2Authorizers.HttpLambdaAuthorizer(id, this.invoked, {
-      identitySource: ['$request.header.Authorization'],
-      resultsCacheTtl: this.authorizerCacheTtl,
-      responseTypes: [apigwv2Authorizers.HttpLambdaResponseType.IAM],
-    });
+    return this.own(
+      new apigwv2Authorizers.HttpLambdaAuthorizer(id, this.invoked, {
+        identitySource: ['$request.header.Authorization'],
+        resultsCacheTtl: this.authorizerCacheTtl,
+        responseTypes: [apigwv2Authorizers.HttpLambdaResponseType.IAM],
+      }),
+    );
   }
 
   /**
@@ -236,7 +246,10 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
     options: RestMethodScopeOptions = {},
   ): apigateway.Method {
     const method = httpMethod.toUpperCase();
-    if (options.scopes) this.routeScopes.add(`${method} ${resource.path}`, options.scopes);
+    if (options.scopes) {
+      this.checkScopedAuthorizer(`${method} ${resource.path}`, options.authorizer);
+      this.routeScopes.add(`${method} ${resource.path}`, options.scopes);
+    }
     return resource.addMethod(method, integration, {
       ...options.methodOptions,
       authorizer: options.authorizer ?? this.restTokenAuthorizer,
@@ -251,8 +264,10 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
   addHttpRoute(api: apigwv2.HttpApi, options: HttpRouteScopeOptions): apigwv2.HttpRoute[] {
     const methods = options.methods ?? [apigwv2.HttpMethod.ANY];
     const { scopes } = options;
-    if (scopes)
+    if (scopes) {
+      this.checkScopedAuthorizer(`${options.path}`, options.authorizer);
       for (const method of methods) this.routeScopes.add(`${method} ${options.path}`, scopes);
+    }
     return api.addRoutes({
       path: options.path,
       methods: [...methods],
@@ -300,6 +315,24 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
 
   metricCacheHitRatio(props?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
     return this.metrics.metricCacheHitRatio(props);
+  }
+
+  private own<T>(authorizer: T): T {
+    this.ownAuthorizers.add(authorizer);
+    return authorizer;
+  }
+
+  /**
+   * Scopes are checked by this construct's function through `ROUTE_SCOPES`: an authorizer it did
+   * not make (a Cognito or JWT authorizer, or one made by hand) would never read them.
+   */
+  private checkScopedAuthorizer(route: string, authorizer: unknown): void {
+    if (authorizer !== undefined && !this.ownAuthorizers.has(authorizer)) {
+      throw new Error(
+        `RevocationAuthorizer: ${route} has scopes but an authorizer this construct did not make, ` +
+          'which would not check them: use one of its authorizers, or set the scopes on yours',
+      );
+    }
   }
 
   private once<T>(id: string, make: (id: string) => T): T {

@@ -48,11 +48,19 @@ export function issuerCheck(issuer: IssuerConfig): IssuerCheck {
     if (tokenUse !== undefined) {
       validateCognitoJwtFields(payload, { tokenUse, clientId: null, groups: null });
     }
-    // With client_id as the audience claim, aud is not checked by the library but here.
+    // With client_id as the audience claim, aud is not checked by the library but here: the
+    // client must be accepted, and a token that names an audience too must name an accepted one
+    // (a token minted for another API does not pass on its client_id alone).
     if (checkClientId) {
       const clientId: unknown = payload.client_id;
       if (typeof clientId !== 'string' || !audience.includes(clientId)) {
         throw new TokenRejectedError('BAD_AUDIENCE', 'JWT client_id is not accepted');
+      }
+      if (payload.aud !== undefined) {
+        const named = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+        if (!named.some((name) => typeof name === 'string' && audience.includes(name))) {
+          throw new TokenRejectedError('BAD_AUDIENCE', 'JWT aud names no accepted audience');
+        }
       }
     }
   };

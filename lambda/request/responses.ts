@@ -104,9 +104,16 @@ export function tokenContext(
   return context;
 }
 
+/**
+ * A list scope joined with spaces, unless an item is empty or holds a space: the integration
+ * would then split it into scopes the authorizer did not judge by (it reads each item whole).
+ */
 function flattenScope(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+  if (
+    Array.isArray(value) &&
+    value.every((item) => typeof item === 'string' && item.length > 0 && !item.includes(' '))
+  ) {
     return value.join(' ');
   }
   return undefined;

@@ -122,12 +122,14 @@ export function parseRouteScopes(json: string, name: string, problems: string[])
 
 /**
  * The scopes a token carries: its `scope` claim, else its `scp` claim (the context passes the
- * same one), each a space-separated string or a list of strings.
+ * same one), each a space-separated string or a list of strings. Only U+0020 separates scopes
+ * (RFC 6749 section 3.3, as API Gateway reads them): a scope holding another white-space
+ * character is one scope, never two.
  */
 export function tokenScopes(claims: Readonly<Record<string, unknown>>): ReadonlySet<string> {
   const value = claims.scope ?? claims.scp;
   const list: unknown[] =
-    typeof value === 'string' ? value.split(/\s+/) : Array.isArray(value) ? value : [];
+    typeof value === 'string' ? value.split(' ') : Array.isArray(value) ? value : [];
   return new Set(list.filter((scope): scope is string => typeof scope === 'string' && !!scope));
 }
 

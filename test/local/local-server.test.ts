@@ -169,14 +169,17 @@ describe('local mode lifecycle', () => {
   it('keeps revocations across a restart', async () => {
     const data = tempDataDir();
     const cliEnv = { ...baseEnv(), LOCAL_DATA_DIR: data.dir };
+    // A DynamoDB Local just started from its files answers its first requests slowly on a busy
+    // machine: more than the default 333 ms a try.
+    const env = { ...baseEnv(), STORE_TIMEOUT_MS: '10000' };
     try {
-      const first = await startLocalServer({ env: baseEnv(), dataDir: data.dir, port: 0 });
+      const first = await startLocalServer({ env, dataDir: data.dir, port: 0 });
       const port = first.port;
       const token = (await jti(['token', '--sub', 'carol', '--ttl', '1h'], cliEnv)).out.trim();
       expect((await jti(['revoke', token], cliEnv)).code).toBe(0);
       await first.close();
 
-      const second = await startLocalServer({ env: baseEnv(), dataDir: data.dir, port });
+      const second = await startLocalServer({ env, dataDir: data.dir, port });
       try {
         const answer = await get(`${second.url}/hello`, `Bearer ${token}`);
         const status = await jti(['status', token, '--json'], cliEnv);
