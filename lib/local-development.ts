@@ -49,20 +49,33 @@ function refusal(where: string): string {
 
 /**
  * Fails the synth when a function's final environment holds a value for `JWKS_ALLOW_HTTP_HOSTS`
- * (added after the construct, e.g. by `addEnvironment`, which the props validation cannot see).
+ * (added after the construct, e.g. by `addEnvironment` or a property override, which the props
+ * validation cannot see).
  */
 export function refusePlainHttpJwks(fn: lambda.Function): void {
   fn.node.addValidation({
     validate: () => {
       const cfn = fn.node.defaultChild as lambda.CfnFunction;
-      const environment = Stack.of(fn).resolve(cfn.environment) as
-        { variables?: Record<string, unknown> } | undefined;
-      const value = environment?.variables?.[ENV.jwksAllowHttpHosts];
-      const empty = value === undefined || (typeof value === 'string' && value.trim() === '');
+      // The resource as it will be written, property overrides (addPropertyOverride) included.
+      const rendered = Stack.of(fn).resolve(
+        (cfn as unknown as { _toCloudFormation(): object })._toCloudFormation(),
+      ) as { Resources?: Record<string, { Properties?: { Environment?: Environment } }> };
+      const written = Object.values(rendered.Resources ?? {}).map(
+        (resource) => resource.Properties?.Environment?.Variables,
+      );
+      const declared = (Stack.of(fn).resolve(cfn.environment) as { variables?: Variables })
+        ?.variables;
+      const values = [declared, ...written].map((variables) => variables?.[ENV.jwksAllowHttpHosts]);
+      const empty = values.every(
+        (value) => value === undefined || (typeof value === 'string' && value.trim() === ''),
+      );
       return empty ? [] : [refusal(`${fn.node.path} environment`)];
     },
   });
 }
+
+type Variables = Record<string, unknown>;
+type Environment = { Variables?: Variables };
 
 /** A synth warning on the construct in local-development mode. */
 export function warnLocalDevelopment(scope: IConstruct): void {

@@ -3,6 +3,7 @@
  * empty) and on the refusal of plain-HTTP JWKS hosts in any template the construct makes.
  */
 import { App } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Annotations, Template } from 'aws-cdk-lib/assertions';
 import { build, functionVariables, newStack } from './operations-support';
 
@@ -90,6 +91,16 @@ describe('plain-HTTP JWKS hosts in a template', () => {
     expect(() => App.of(stack)!.synth()).toThrow(
       /Test\/Authorizer\/Function environment\.JWKS_ALLOW_HTTP_HOSTS: plain-HTTP JWKS/,
     );
+  });
+
+  it('are refused at synth when written by a property override (escape hatch)', () => {
+    const { authorizer, stack } = build({ localDevelopment: true });
+    (authorizer.function.node.defaultChild as lambda.CfnFunction).addPropertyOverride(
+      'Environment.Variables.JWKS_ALLOW_HTTP_HOSTS',
+      'evil.example',
+    );
+
+    expect(() => App.of(stack)!.synth()).toThrow(/JWKS_ALLOW_HTTP_HOSTS: plain-HTTP JWKS/);
   });
 
   it('are not refused when empty, in the props or added later', () => {

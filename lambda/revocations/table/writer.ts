@@ -15,6 +15,8 @@ import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readItem, writeAndAnnounce, type WriteLimits, type WriteOutcome } from './announce';
 import {
   keyOf,
+  LATEST_STORED_SECONDS,
+  MAX_LEEWAY_SECONDS,
   mergeSubjectRevocation,
   revocationUntil,
   subjectAttributes,
@@ -45,7 +47,11 @@ export interface SubjectRevocation extends AuditFields {
   readonly sub: string;
   /** Tokens of the subject issued (`iat`) before this instant, epoch seconds, are revoked. */
   readonly notBefore: number;
-  /** Until when the record is kept (epoch seconds): longer than any token issued before `notBefore` lives. */
+  /**
+   * Until when the record is kept (epoch seconds): longer than any token issued before
+   * `notBefore` lives. It holds for the largest clock-skew leeway after that, as a token
+   * revocation does, and at most until `LATEST_STORED_SECONDS`.
+   */
   readonly keepUntil: number;
   readonly reason?: string;
   readonly revokedBy?: string;
@@ -62,9 +68,14 @@ export function tokenRevocationProblem(revocation: TokenRevocation): string | un
 
 export function subjectRevocationProblem(revocation: SubjectRevocation): string | undefined {
   if (!revocation.iss) return 'iss is empty';
-  if (!Number.isFinite(revocation.notBefore) || revocation.notBefore <= 0) {
-    return 'the revocation time must be a positive number of seconds since the epoch';
+  if (
+    !Number.isFinite(revocation.notBefore) ||
+    revocation.notBefore <= 0 ||
+    revocation.notBefore > LATEST_STORED_SECONDS
+  ) {
+    return 'the revocation time must be a positive number of seconds since the epoch, before the year 10000';
   }
+  // A keep past what DynamoDB stores (Infinity, 1e130) is kept as long as it can be.
   if (!(revocation.keepUntil > revocation.notBefore)) {
     return 'the record must be kept until after the revocation time';
   }
@@ -119,7 +130,7 @@ export async function writeSubjectRevocation(
     const existing = await readItem(client, tableName, key);
     const merged = mergeSubjectRevocation(
       existing,
-      { notBefore: revocation.notBefore, until: revocation.keepUntil },
+      { notBefore: revocation.notBefore, until: subjectRecordUntil(revocation.keepUntil) },
       now() / 1000,
     );
     if (merged === undefined) return undefined;
@@ -153,6 +164,14 @@ export async function writeSubjectRevocation(
     };
   });
   return { notBefore: revocation.notBefore, ...outcome };
+}
+
+/**
+ * When a subject record kept until `keepUntil` ends: the largest leeway later (a token accepted
+ * until `exp` plus the leeway stays revoked that long), capped at what DynamoDB stores.
+ */
+export function subjectRecordUntil(keepUntil: number): number {
+  return Math.min(Math.ceil(keepUntil) + MAX_LEEWAY_SECONDS, LATEST_STORED_SECONDS);
 }
 
 /**

@@ -7,6 +7,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDbRevocationStore,
+  LATEST_STORED_SECONDS,
+  MAX_LEEWAY_SECONDS,
   MemoryRevocationStore,
   readRevocationStatus,
   subjectKey,
@@ -16,6 +18,8 @@ import { createRevocationTable, LocalDynamoDb } from '../../../helpers/dynamodb'
 import { ISSUER } from '../../../helpers/tokens';
 
 const DAY = 86400;
+/** A subject record holds the largest clock-skew leeway past its keep, as a token's does. */
+const LEEWAY = MAX_LEEWAY_SECONDS;
 let dynamo: LocalDynamoDb;
 const clients: DynamoDBClient[] = [];
 beforeAll(async () => {
@@ -54,22 +58,22 @@ describe('a subject revocation', () => {
   it('is written again, and announced, after the record it repeats has ended', async () => {
     const table = await freshTable();
     await writeSubjectRevocation(table.endpoint, table.tableName, subject(start, start + 60));
-    const later = () => (start + 120) * 1000;
+    const later = () => (start + 120 + LEEWAY) * 1000;
 
     const again = await writeSubjectRevocation(
       table.endpoint,
       table.tableName,
-      subject(start, start + 120 + DAY),
+      subject(start, start + 120 + LEEWAY + DAY),
       later,
     );
 
     expect(again.changed).toBe(true);
     expect(await table.generation()).toBe(2);
-    const status = await table.status(start + 120);
+    const status = await table.status(start + 120 + LEEWAY);
     expect(status).toMatchObject({
       revoked: true,
       notBefore: iso(start),
-      until: iso(start + 120 + DAY),
+      until: iso(start + 120 + LEEWAY + DAY + LEEWAY),
     });
   });
 
@@ -87,7 +91,7 @@ describe('a subject revocation', () => {
     expect(await table.status(start + 10)).toMatchObject({
       revoked: true,
       notBefore: iso(start + 10),
-      until: iso(start + 30 * DAY),
+      until: iso(start + 30 * DAY + LEEWAY),
     });
     // Two days on, the first revocation's tokens (issued before `start`) are still refused.
     expect((await table.status(start + 2 * DAY)).revoked).toBe(true);
@@ -112,7 +116,7 @@ describe('a subject revocation', () => {
     expect(await table.generation()).toBe(2);
     expect(await table.status(start)).toMatchObject({
       notBefore: iso(start + 50),
-      until: iso(start + 7 * DAY),
+      until: iso(start + 7 * DAY + LEEWAY),
     });
   });
 
@@ -135,7 +139,25 @@ describe('a subject revocation', () => {
     expect(await table.generation()).toBe(changed);
     expect(await table.status(start)).toMatchObject({
       notBefore: iso(start + 3),
-      until: iso(start + 12 * DAY),
+      until: iso(start + 12 * DAY + LEEWAY),
+    });
+  });
+});
+
+describe('a subject revocation kept without end', () => {
+  it('is stored until the latest time DynamoDB holds (an Infinity keep was refused by DynamoDB)', async () => {
+    const table = await freshTable();
+
+    const written = await writeSubjectRevocation(
+      table.endpoint,
+      table.tableName,
+      subject(start, Infinity),
+    );
+
+    expect(written.changed).toBe(true);
+    expect(await table.status(start)).toMatchObject({
+      revoked: true,
+      until: iso(LATEST_STORED_SECONDS),
     });
   });
 });
