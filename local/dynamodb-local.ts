@@ -14,7 +14,10 @@ import { dirname, join } from 'node:path';
 export interface DynamoDbLocalOptions {
   /** Folder for the database file; `undefined` keeps everything in memory. */
   readonly dbPath?: string;
-  /** Port on 127.0.0.1; 0 or `undefined` picks a free one. */
+  /**
+   * Its port (reached on 127.0.0.1, though DynamoDB Local listens on every interface and has no
+   * option to choose); 0 or `undefined` picks a free one.
+   */
   readonly port?: number;
   /** How long to wait for it to answer, in milliseconds. */
   readonly startTimeoutMs?: number;
