@@ -170,7 +170,8 @@ describe('ROUTE_SCOPES', () => {
 
 describe('tokenScopes', () => {
   it('reads scope as a space-separated string or a list, else scp', () => {
-    expect(tokenScopes({ scope: 'a  b\tc' })).toEqual(new Set(['a', 'b', 'c']));
+    // Only U+0020 separates scopes (RFC 6749 3.3): a tab is part of a scope.
+    expect(tokenScopes({ scope: 'a  b\tc' })).toEqual(new Set(['a', 'b\tc']));
     expect(tokenScopes({ scope: ['a', 'b'] })).toEqual(new Set(['a', 'b']));
     expect(tokenScopes({ scp: 'x y' })).toEqual(new Set(['x', 'y']));
     expect(tokenScopes({ scp: ['x'] })).toEqual(new Set(['x']));
