@@ -5,7 +5,9 @@
  * a check reads. Over the in-memory table.
  */
 import { GENERATION_COPIES, MemoryRevocationStore } from '../../../lambda/revocations/table';
+import { prefetch } from '../../../lambda/request/prefetch';
 import { RevocationChecker, type CheckedToken } from '../../../lambda/request/revocation-checker';
+import type { TokenVerifier } from '../../../lambda/request/token-verifier';
 
 const START = 1_800_000_000_000;
 
@@ -90,6 +92,39 @@ describe('the cold-start prefetch', () => {
     expect(again.source).toBe('cache');
     expect(store.keyReads).toBe(keyReads);
     expect(checker.counters.clears).toBe(0);
+  });
+});
+
+describe('the prefetch around the checker', () => {
+  const verifier = { prefetchKeys: () => Promise.resolve() } as unknown as TokenVerifier;
+
+  it('reports nothing done, and no error, when it is off', async () => {
+    const { checker } = setup();
+
+    expect(await prefetch({ verifier, revocations: checker }, 0)).toEqual({
+      keys: 'off',
+      store: 'off',
+      durationMs: 0,
+      errors: [],
+    });
+  });
+
+  it('abandons a reading that outlasts its deadline: it is not kept when it arrives', async () => {
+    const { store, checker } = setup();
+    store.delayMs = 200;
+    const before = performance.now();
+
+    const report = await prefetch({ verifier, revocations: checker }, 20);
+    const elapsed = performance.now() - before;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    store.delayMs = 0;
+    await checker.check(token('a'));
+
+    expect(report).toMatchObject({ keys: 'done', store: 'timed out', errors: [] });
+    expect(report.durationMs).toBeGreaterThanOrEqual(0);
+    expect(report.durationMs).toBeLessThanOrEqual(elapsed);
+    // The abandoned reading arrived before the request, yet the request read the record itself.
+    expect(store.generationReads).toBe(2);
   });
 });
 
