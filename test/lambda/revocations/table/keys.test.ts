@@ -87,5 +87,8 @@ describe('generationCopyKey', () => {
     for (const copy of [-1, GENERATION_COPIES, 1.5, NaN]) {
       expect(() => generationCopyKey(copy)).toThrow(RangeError);
     }
+    expect(() => generationCopyKey(GENERATION_COPIES)).toThrow(
+      `generation copy ${GENERATION_COPIES} is not one of 0..${GENERATION_COPIES - 1}`,
+    );
   });
 });
