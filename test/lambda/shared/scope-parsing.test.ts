@@ -43,3 +43,16 @@ describe('context scope vs the scopes the decision used', () => {
     expect(tokenContext(token).scope).toBeUndefined();
   });
 });
+
+describe('whether a refused route covers the request asked for (the decision recorded)', () => {
+  it('is true for every method of an ANY route and for its trailing-slash form', () => {
+    const rules = new RouteScopeRules({ 'ANY /orders': ['orders:read'] });
+    const none = tokenScopes({ scope: 'profile' });
+
+    for (const method of ['GET', 'POST', 'DELETE']) {
+      expect(rules.refusals(none, `prod/${method}/orders`).coversRequest).toBe(true);
+    }
+    expect(rules.refusals(none, 'prod/GET/orders/').coversRequest).toBe(true);
+    expect(rules.refusals(none, 'prod/GET/items').coversRequest).toBe(false);
+  });
+});
