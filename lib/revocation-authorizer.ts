@@ -265,7 +265,7 @@ export class RevocationAuthorizer extends Construct implements IAuthorizerMetric
     const methods = options.methods ?? [apigwv2.HttpMethod.ANY];
     const { scopes } = options;
     if (scopes) {
-      this.checkScopedAuthorizer(`${options.path}`, options.authorizer);
+      this.checkScopedAuthorizer(options.path, options.authorizer);
       for (const method of methods) this.routeScopes.add(`${method} ${options.path}`, scopes);
     }
     return api.addRoutes({

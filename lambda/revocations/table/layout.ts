@@ -43,7 +43,7 @@ export type TableOperation =
  * - `reader`: the authorizer, which reads a token's and a subject's items (one GetItem, or one
  *   BatchGetItem for both) and the generation record (GetItem);
  * - `revoker`: whoever revokes (the revocation endpoint): reads the generation record's counter
- *   (GetItem), then in one TransactWriteItems (which IAM checks as its inner operations) writes
+ *   and, for a subject, the subject's item to merge with (GetItem), then in one TransactWriteItems (which IAM checks as its inner operations) writes
  *   a token item (a conditional Put, PutItem) or a subject item (a conditional UpdateItem) and
  *   records the change in every copy of the generation record (Put, conditional on copy 0);
  * - `operator`: the `jti` CLI, run with an operator's own credentials: what the revoker does,
