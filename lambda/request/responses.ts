@@ -105,19 +105,23 @@ export function tokenContext(
 }
 
 /**
- * A list scope joined with spaces, unless an item is empty or holds a space: the integration
- * would then split it into scopes the authorizer did not judge by (it reads each item whole).
+ * The scope as one space-separated string, or `undefined` (left out) when an integration could
+ * split it into scopes the authorizer did not judge by: a list item that is empty or holds white
+ * space, or any white space other than U+0020, which alone separates scopes (RFC 6749 3.3).
  */
 function flattenScope(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return OTHER_WHITE_SPACE.test(value) ? undefined : value;
   if (
     Array.isArray(value) &&
-    value.every((item) => typeof item === 'string' && item.length > 0 && !item.includes(' '))
+    value.every((item) => typeof item === 'string' && item.length > 0 && !/\s/.test(item))
   ) {
     return value.join(' ');
   }
   return undefined;
 }
+
+/** White space other than U+0020. */
+const OTHER_WHITE_SPACE = /[^\S ]/;
 
 /** The context's size as API Gateway counts it: the UTF-8 bytes of its JSON. */
 export function contextBytes(context: AuthorizerContext): number {

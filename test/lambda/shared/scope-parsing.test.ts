@@ -56,3 +56,25 @@ describe('whether a refused route covers the request asked for (the decision rec
     expect(rules.refusals(none, 'prod/GET/items').coversRequest).toBe(false);
   });
 });
+
+describe('the scope passed to the integration', () => {
+  const withScope = (scope: unknown) =>
+    ({
+      iss: 'https://i',
+      jti: 'j',
+      sub: 's',
+      exp: 0,
+      iat: 0,
+      revocationKey: 'k',
+      subjectKey: 'k',
+      claims: { scope },
+    }) as unknown as VerifiedToken;
+
+  it('is left out when white space other than U+0020 would split it differently', () => {
+    for (const scope of ['read\tadmin', 'read\u00a0admin', ['read\tadmin'], ['read\u3000admin']]) {
+      expect(tokenContext(withScope(scope)).scope).toBeUndefined();
+    }
+    expect(tokenContext(withScope('read  write')).scope).toBe('read  write');
+    expect(tokenContext(withScope(['read', 'write'])).scope).toBe('read write');
+  });
+});
