@@ -3,7 +3,12 @@
  * its budget, left out whole (never cut) when they cannot be passed, and only on Allow.
  */
 import fc from 'fast-check';
-import { droppedContextClaims, flattenClaimValue } from '../../../lambda/request/claims-context';
+import {
+  addContextClaims,
+  contextEntryBytes,
+  droppedContextClaims,
+  flattenClaimValue,
+} from '../../../lambda/request/claims-context';
 import {
   allowResponse,
   contextBytes,
@@ -144,6 +149,39 @@ describe('chosen claims in the context', () => {
     const context = tokenContext(verified(), named('constructor', 'toString', 'hasOwnProperty'));
 
     expect(Object.keys(context)).toEqual(['iss', 'jti', 'sub']);
+  });
+
+  it('passes a claim only the token holds itself, not one its prototype lends it', () => {
+    const payload = Object.create({ groups: 'admins' }) as Record<string, unknown>;
+    const context: Record<string, string> = {};
+
+    addContextClaims(context, payload, named('groups'), 1000);
+
+    expect(context).toEqual({});
+  });
+
+  it('takes a claim that fills the budget exactly, and not one byte past it', () => {
+    const fits = contextEntryBytes('team', 'blue');
+    const exact: Record<string, string> = {};
+    const short: Record<string, string> = {};
+
+    addContextClaims(exact, { team: 'blue' }, named('team'), fits);
+    addContextClaims(short, { team: 'blue' }, named('team'), fits - 1);
+
+    expect(exact).toEqual({ team: 'blue' });
+    expect(short).toEqual({});
+  });
+
+  it('names a value exactly at the cap left out for want of room as context-full', () => {
+    const payload = { big: 'v'.repeat(MAX_CONTEXT_CLAIM_BYTES) };
+    const context: Record<string, string> = {};
+
+    addContextClaims(context, payload, named('big'), 10);
+
+    expect(context).toEqual({});
+    expect(droppedContextClaims(payload, named('big'), context)).toEqual([
+      { claim: 'big', reason: 'context-full' },
+    ]);
   });
 
   it('goes with Allow only: a Deny carries none of them', () => {
