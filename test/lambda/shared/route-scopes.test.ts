@@ -57,6 +57,16 @@ describe('ROUTE_SCOPES', () => {
     ['{', 'ROUTE_SCOPES: is not valid JSON'],
     ['["GET /a"]', 'ROUTE_SCOPES: must be a JSON object of "METHOD /path" -> ["scope", ...]'],
     ['null', 'ROUTE_SCOPES: must be a JSON object of "METHOD /path" -> ["scope", ...]'],
+    ['5', 'ROUTE_SCOPES: must be a JSON object of "METHOD /path" -> ["scope", ...]'],
+    ['"GET /a"', 'ROUTE_SCOPES: must be a JSON object of "METHOD /path" -> ["scope", ...]'],
+    [
+      '{"xGET /a":["s"]}',
+      'ROUTE_SCOPES: route "xGET /a" is not "METHOD /path" (one space, upper-case method) or "$default"',
+    ],
+    [
+      '{"GET /a\\nPOST /b":["s"]}',
+      'ROUTE_SCOPES: route "GET /a\nPOST /b" is not "METHOD /path" (one space, upper-case method) or "$default"',
+    ],
     [
       '{"get /a":["s"]}',
       'ROUTE_SCOPES: route "get /a" is not "METHOD /path" (one space, upper-case method) or "$default"',
@@ -179,6 +189,8 @@ describe('tokenScopes', () => {
     expect(tokenScopes({ scope: 'a', scp: 'x' })).toEqual(new Set(['a']));
     expect(tokenScopes({})).toEqual(new Set());
     expect(tokenScopes({ scope: '' })).toEqual(new Set());
+    // Only strings are scopes (the verifier refuses other items before this is asked).
+    expect(tokenScopes({ scope: ['a', 7, null] })).toEqual(new Set(['a']));
   });
 });
 
