@@ -20,7 +20,10 @@ afterAll(async () => {
   await jwks.stop();
 });
 
-function build(contextClaims: string): {
+function build(
+  contextClaims: string,
+  routeScopes: Record<string, string[]> = {},
+): {
   handler: ReturnType<typeof createHandler>;
   store: MemoryRevocationStore;
   telemetry: RecordingTelemetry;
@@ -30,6 +33,7 @@ function build(contextClaims: string): {
     JWT_AUDIENCE: AUDIENCE,
     JWKS_URI: jwks.uri,
     CONTEXT_CLAIMS: contextClaims,
+    ROUTE_SCOPES: JSON.stringify(routeScopes),
     REVOCATION_TABLE_NAME: 'revocations',
     AWS_REGION: 'us-east-1',
   });
@@ -68,14 +72,16 @@ describe('chosen claims through the handler', () => {
     expect(http).toMatchObject({ isAuthorized: true, context: expected });
   });
 
-  it('passes none of them on a Deny', async () => {
-    const { handler, store } = build('email');
+  it('passes none of them on a Deny, and records none left out', async () => {
+    const { handler, store, telemetry } = build('email');
     const claims = goodClaims({ email: 'alice@example.com' });
     store.revokeToken(ISSUER, claims.jti as string, claims.exp as number);
 
     const response = await handler(restTokenEvent(bearer(signJwt(key, claims))));
 
     expect(response.context).toEqual({ reason: 'revoked', jti: claims.jti });
+    expect(telemetry.last).toMatchObject({ decision: 'deny' });
+    expect(telemetry.last).not.toHaveProperty('droppedContextClaims');
   });
 
   it('names in the decision record what it left out, and why, never the values', async () => {
@@ -110,5 +116,43 @@ describe('chosen claims through the handler', () => {
     await handler(restTokenEvent(bearer(signJwt(key, goodClaims({ email: 'a@example.com' })))));
 
     expect(telemetry.last).not.toHaveProperty('droppedContextClaims');
+  });
+
+  describe('with a route that requires a scope the token lacks', () => {
+    const scoped = { 'GET /hello': ['hello:read'], 'GET /orders/{id}': ['orders:admin'] };
+    const token = (): string => signJwt(key, goodClaims({ address: { city: 'Paris' } }));
+
+    it('records none left out of a simple answer refused for the route (it carries none)', async () => {
+      const { handler, telemetry } = build('address', scoped);
+
+      const response = await handler(httpV2Event({ authorization: bearer(token()) }));
+
+      expect(response).toMatchObject({ isAuthorized: false });
+      expect(telemetry.last).toMatchObject({ decision: 'insufficient-scope' });
+      expect(telemetry.last).not.toHaveProperty('droppedContextClaims');
+    });
+
+    it('records what a policy answer left out: it carries the claims to the routes it allows', async () => {
+      const { handler, telemetry } = build('address', scoped);
+
+      await handler(restTokenEvent(bearer(token())));
+
+      expect(telemetry.last).toMatchObject({
+        decision: 'insufficient-scope',
+        droppedContextClaims: [{ claim: 'address', reason: 'not-flat' }],
+      });
+    });
+
+    it('records what a simple Allow left out', async () => {
+      const { handler, telemetry } = build('address', { 'GET /other': ['other:read'] });
+
+      const response = await handler(httpV2Event({ authorization: bearer(token()) }));
+
+      expect(response).toMatchObject({ isAuthorized: true });
+      expect(telemetry.last).toMatchObject({
+        decision: 'allow',
+        droppedContextClaims: [{ claim: 'address', reason: 'not-flat' }],
+      });
+    });
   });
 });
