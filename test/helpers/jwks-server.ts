@@ -1,15 +1,21 @@
 /**
  * An issuer's JWKS endpoint on loopback. It counts requests and can be switched to answer
- * with garbage, an error status, or nothing at all, to test how the authorizer copes.
+ * with garbage, an error status, bytes of the test's choosing, or nothing at all, to test how
+ * the authorizer copes; it counts the unanswered requests whose connection the client closed.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type JwksMode = 'ok' | 'garbage' | 'status-500' | 'hang';
+export type JwksMode = 'ok' | 'garbage' | 'status-500' | 'raw' | 'hang';
 
 export class JwksServer {
   requests = 0;
   mode: JwksMode = 'ok';
+  /** The body answered in mode `raw`, with status 200. */
+  rawBody: Buffer = Buffer.alloc(0);
+  /** Unanswered (`hang`) requests whose connection the client has closed. */
+  hungClosed = 0;
+  private readonly closeWaiters: (() => void)[] = [];
   private keys: Record<string, string>[];
   private readonly server: Server;
 
@@ -20,7 +26,14 @@ export class JwksServer {
       switch (this.mode) {
         case 'hang':
           request.socket.setTimeout(0);
+          request.socket.once('close', () => {
+            this.hungClosed += 1;
+            for (const waiter of this.closeWaiters.splice(0)) waiter();
+          });
           return; // never answers; closed when the server stops
+        case 'raw':
+          response.writeHead(200, { 'content-type': 'application/json' }).end(this.rawBody);
+          return;
         case 'garbage':
           response.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": 42');
           return;
@@ -44,6 +57,17 @@ export class JwksServer {
   get uri(): string {
     const { port } = this.server.address() as AddressInfo;
     return `http://127.0.0.1:${port}/.well-known/jwks.json`;
+  }
+
+  /** Resolves once `count` unanswered requests have had their connection closed. */
+  hungRequestsClosed(count: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.hungClosed >= count) resolve();
+        else this.closeWaiters.push(check);
+      };
+      check();
+    });
   }
 
   setKeys(keys: Record<string, string>[]): void {
