@@ -13,9 +13,9 @@ export class JwksServer {
   mode: JwksMode = 'ok';
   /** The body answered in mode `raw`, with status 200. */
   rawBody: Buffer = Buffer.alloc(0);
-  /** Unanswered (`hang`) requests whose connection the client has closed. */
+  /** Unanswered (`hang`) requests whose connection the client has closed, over the server's life. */
   hungClosed = 0;
-  private readonly closeWaiters: (() => void)[] = [];
+  private readonly waiters: (() => void)[] = [];
   private keys: Record<string, string>[];
   private readonly server: Server;
 
@@ -23,12 +23,13 @@ export class JwksServer {
     this.keys = keys;
     this.server = createServer((request, response) => {
       this.requests += 1;
+      this.wake();
       switch (this.mode) {
         case 'hang':
           request.socket.setTimeout(0);
           request.socket.once('close', () => {
             this.hungClosed += 1;
-            for (const waiter of this.closeWaiters.splice(0)) waiter();
+            this.wake();
           });
           return; // never answers; closed when the server stops
         case 'raw':
@@ -59,15 +60,22 @@ export class JwksServer {
     return `http://127.0.0.1:${port}/.well-known/jwks.json`;
   }
 
-  /** Resolves once `count` unanswered requests have had their connection closed. */
-  hungRequestsClosed(count: number): Promise<void> {
+  /**
+   * Resolves once `condition` holds, checked now and at each request and each closed unanswered
+   * request (`until(() => jwks.hungClosed >= 1)`).
+   */
+  until(condition: () => boolean): Promise<void> {
     return new Promise((resolve) => {
       const check = (): void => {
-        if (this.hungClosed >= count) resolve();
-        else this.closeWaiters.push(check);
+        if (condition()) resolve();
+        else this.waiters.push(check);
       };
       check();
     });
+  }
+
+  private wake(): void {
+    for (const waiter of this.waiters.splice(0)) waiter();
   }
 
   setKeys(keys: Record<string, string>[]): void {

@@ -161,7 +161,9 @@ describe('chosen claims in the context', () => {
   });
 
   it('takes a claim that fills the budget exactly, and not one byte past it', () => {
-    const fits = contextEntryBytes('team', 'blue');
+    // "team":"blue", in the context's JSON: 14 bytes.
+    const fits = Buffer.byteLength('"team":"blue",');
+    expect(contextEntryBytes('team', 'blue')).toBe(fits);
     const exact: Record<string, string> = {};
     const short: Record<string, string> = {};
 

@@ -43,7 +43,7 @@ it('refuses a token whose aud names another API, even when its client_id is acce
   });
   await expect(
     verifier.verify(token(['https://payments.example.test', 'https://billing.example.test'])),
-  ).rejects.toMatchObject({ code: 'BAD_AUDIENCE' });
+  ).rejects.toMatchObject({ code: 'BAD_AUDIENCE', message: 'JWT aud names no accepted audience' });
 });
 
 it('accepts a token whose aud names an accepted audience, alone or among others', async () => {

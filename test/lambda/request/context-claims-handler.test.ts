@@ -120,7 +120,8 @@ describe('chosen claims through the handler', () => {
 
   describe('with a route that requires a scope the token lacks', () => {
     const scoped = { 'GET /hello': ['hello:read'], 'GET /orders/{id}': ['orders:admin'] };
-    const token = (): string => signJwt(key, goodClaims({ address: { city: 'Paris' } }));
+    const token = (): string =>
+      signJwt(key, goodClaims({ email: 'a@example.com', address: { city: 'Paris' } }));
 
     it('records none left out of a simple answer refused for the route (it carries none)', async () => {
       const { handler, telemetry } = build('address', scoped);
@@ -133,10 +134,11 @@ describe('chosen claims through the handler', () => {
     });
 
     it('records what a policy answer left out: it carries the claims to the routes it allows', async () => {
-      const { handler, telemetry } = build('address', scoped);
+      const { handler, telemetry } = build('email,address', scoped);
 
-      await handler(restTokenEvent(bearer(token())));
+      const response = await handler(restTokenEvent(bearer(token())));
 
+      expect(response.context).toMatchObject({ email: 'a@example.com' });
       expect(telemetry.last).toMatchObject({
         decision: 'insufficient-scope',
         droppedContextClaims: [{ claim: 'address', reason: 'not-flat' }],
