@@ -74,7 +74,7 @@ export interface TokenVerifier {
    * `hydrate()` does, all at once. A JWKS is kept only when it arrived whole and valid before
    * `signal` aborted; a failure leaves nothing behind (no cooldown, no fetch still in flight for
    * a request to join), so the first token fetches as it would have without the prefetch.
-   * Rejects when any issuer's keys could not be had.
+   * Rejects when any issuer's keys could not be had; with a cache handed in, when none could.
    */
   prefetchKeys(signal: AbortSignal): Promise<void>;
 }
