@@ -16,7 +16,6 @@ import { readItem, writeAndAnnounce, type WriteLimits, type WriteOutcome } from 
 import {
   keyOf,
   LATEST_STORED_SECONDS,
-  MAX_LEEWAY_SECONDS,
   mergeSubjectRevocation,
   revocationUntil,
   subjectAttributes,
@@ -130,7 +129,8 @@ export async function writeSubjectRevocation(
     const existing = await readItem(client, tableName, key);
     const merged = mergeSubjectRevocation(
       existing,
-      { notBefore: revocation.notBefore, until: subjectRecordUntil(revocation.keepUntil) },
+      // Held the largest leeway past its keep, as a token's revocation is past its exp.
+      { notBefore: revocation.notBefore, until: revocationUntil(revocation.keepUntil) },
       now() / 1000,
     );
     if (merged === undefined) return undefined;
@@ -164,14 +164,6 @@ export async function writeSubjectRevocation(
     };
   });
   return { notBefore: revocation.notBefore, ...outcome };
-}
-
-/**
- * When a subject record kept until `keepUntil` ends: the largest leeway later (a token accepted
- * until `exp` plus the leeway stays revoked that long), capped at what DynamoDB stores.
- */
-export function subjectRecordUntil(keepUntil: number): number {
-  return Math.min(Math.ceil(keepUntil) + MAX_LEEWAY_SECONDS, LATEST_STORED_SECONDS);
 }
 
 /**
