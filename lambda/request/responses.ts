@@ -20,7 +20,7 @@ import {
 } from '../shared/route-scopes';
 import type { EventKind } from './authorizer-event';
 import { RouteScopeRules, type Refusals } from './route-scope-rules';
-import { addContextClaims, contextEntryBytes } from './claims-context';
+import { addContextClaims, contextEntryBytes, flattenClaimValue } from './claims-context';
 import type { VerifiedToken } from './token-verifier';
 
 export interface PolicyResponse {
@@ -99,8 +99,14 @@ export function tokenContext(
   if (scope !== undefined) context.scope = scope;
   // A huge scope would push the answer past API Gateway's limit; leaving it out grants less,
   // never more, to an integration that authorizes on it.
-  if (contextBytes(context) > maxBytes) delete context.scope;
-  addContextClaims(context, token.claims, contextClaims, maxBytes - contextBytes(context));
+  let bytes = contextBytes(context);
+  if (bytes > maxBytes && scope !== undefined) {
+    delete context.scope;
+    bytes -= contextEntryBytes('scope', scope);
+  }
+  if (contextClaims.length > 0) {
+    addContextClaims(context, token.claims, contextClaims, maxBytes - bytes);
+  }
   return context;
 }
 
@@ -111,13 +117,8 @@ export function tokenContext(
  */
 function flattenScope(value: unknown): string | undefined {
   if (typeof value === 'string') return OTHER_WHITE_SPACE.test(value) ? undefined : value;
-  if (
-    Array.isArray(value) &&
-    value.every((item) => typeof item === 'string' && item.length > 0 && !/\s/.test(item))
-  ) {
-    return value.join(' ');
-  }
-  return undefined;
+  // A list: joined as a chosen claim's list is, under the same rule for its items.
+  return Array.isArray(value) ? flattenClaimValue(value) : undefined;
 }
 
 /** White space other than U+0020. */
