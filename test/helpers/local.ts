@@ -1,9 +1,17 @@
-/** Helpers for end-to-end tests of local mode: a data folder, HTTP calls, the CLI in-process. */
+/**
+ * Helpers for end-to-end tests of local mode: a data folder, HTTP calls, the CLI in-process,
+ * `npm run invoke` in a process of its own.
+ */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { runCli } from '../../cli/jti';
+
+const ROOT = join(__dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 export function tempDataDir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'jti-local-'));
@@ -69,4 +77,29 @@ export function accepts(host: string, port: number): Promise<boolean> {
     socket.once('error', () => answer(false));
     socket.once('timeout', () => answer(false));
   });
+}
+
+export interface InvokeRun {
+  readonly code: number;
+  /** Standard output parsed as JSON (the handler's answer), if any. */
+  readonly output: unknown;
+  readonly stderr: string;
+}
+
+/** Runs `npm run invoke <args>` (`local/invoke.ts`) in a fresh process with exactly `env`. */
+export async function runInvoke(args: string[], env: NodeJS.ProcessEnv): Promise<InvokeRun> {
+  const outcome = await promisify(execFile)(process.execPath, [TSX, 'local/invoke.ts', ...args], {
+    cwd: ROOT,
+    env,
+    timeout: 60_000,
+  }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
+  const text = outcome.stdout.trim();
+  return {
+    code: outcome.code,
+    output: text ? (JSON.parse(text) as unknown) : undefined,
+    stderr: outcome.stderr,
+  };
 }

@@ -4,18 +4,13 @@
  * synthesized with `localDevelopment` (SAM's rules applied; `host.docker.internal` resolved to
  * this machine, as from SAM's container). SAM itself needs Docker, which these machines lack.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
 import { RevocationAuthorizer } from '../../lib/revocation-authorizer';
 import { startLocalServer, type LocalServer } from '../../local/server';
-import { accepts, jti, tempDataDir } from '../helpers/local';
+import { accepts, jti, tempDataDir, runInvoke, type InvokeRun } from '../helpers/local';
 
-const run = promisify(execFile);
-const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const PROCESS_BUDGET_MS = 120_000;
 
 let data: ReturnType<typeof tempDataDir>;
@@ -54,7 +49,7 @@ afterAll(async () => {
 });
 
 /** `npm run invoke` as the shell that runs `sam local invoke` would: the role's credentials. */
-async function invoke(args: string[]): Promise<{ code: number; output: unknown; stderr: string }> {
+async function invoke(args: string[]): Promise<InvokeRun> {
   const role = server.state.authorizerCredentials!;
   const env = {
     PATH: process.env.PATH,
@@ -64,20 +59,7 @@ async function invoke(args: string[]): Promise<{ code: number; output: unknown; 
     AWS_ACCESS_KEY_ID: role.accessKeyId,
     AWS_SECRET_ACCESS_KEY: role.secretAccessKey,
   };
-  const outcome = await run(process.execPath, [TSX, 'local/invoke.ts', ...args], {
-    cwd: ROOT,
-    env,
-    timeout: 60_000,
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => error,
-  );
-  const text = outcome.stdout.trim();
-  return {
-    code: outcome.code,
-    output: text ? (JSON.parse(text) as unknown) : undefined,
-    stderr: outcome.stderr,
-  };
+  return runInvoke(args, env);
 }
 
 describe('npm start -- --docker', () => {

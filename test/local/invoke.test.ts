@@ -2,17 +2,12 @@
  * `npm run invoke`: the sample events in events/ through the Lambda entry, with an env-vars
  * file in SAM's format, against local mode's dev issuer and DynamoDB.
  */
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { samEnvVars, withToken } from '../../local/invoke';
 import { startLocalServer, type LocalServer } from '../../local/server';
-import { jti, tempDataDir } from '../helpers/local';
+import { jti, tempDataDir, runInvoke, type InvokeRun } from '../helpers/local';
 
-const run = promisify(execFile);
-const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 /** Each test starts a process (tsx, the SDK, the handler): seconds alone, more on a busy machine. */
 const PROCESS_BUDGET_MS = 120_000;
 
@@ -45,22 +40,9 @@ afterAll(async () => {
   data.remove();
 });
 
-async function invoke(args: string[]): Promise<{ code: number; output: unknown; stderr: string }> {
+async function invoke(args: string[]): Promise<InvokeRun> {
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, LOCAL_DATA_DIR: data.dir };
-  const outcome = await run(process.execPath, [TSX, 'local/invoke.ts', ...args], {
-    cwd: ROOT,
-    env,
-    timeout: 60_000,
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => error,
-  );
-  const text = outcome.stdout.trim();
-  return {
-    code: outcome.code,
-    output: text ? (JSON.parse(text) as unknown) : undefined,
-    stderr: outcome.stderr,
-  };
+  return runInvoke(args, env);
 }
 
 describe('npm run invoke', () => {
