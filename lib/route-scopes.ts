@@ -68,8 +68,9 @@ export class RouteScopeTable {
    * scopes: `ROUTE_SCOPES` is one table for every API the function serves.
    */
   add(routeKey: string, scopes: readonly string[]): void {
+    const routeProblem = routeKeyProblem(routeKey);
     const problems = [
-      ...(routeKeyProblem(routeKey) ? [`route "${routeKey}" ${routeKeyProblem(routeKey)}`] : []),
+      ...(routeProblem ? [`route "${routeKey}" ${routeProblem}`] : []),
       ...(scopes.length === 0 ? ['scopes: give at least one scope, or leave scopes out'] : []),
       ...scopes.flatMap((scope) => scopeProblem(scope) ?? []),
     ];

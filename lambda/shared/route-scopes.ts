@@ -12,10 +12,10 @@
 /** Route key (`GET /orders/{id}`, `$default`) -> the scopes it accepts (at least one). */
 export type RouteScopes = Readonly<Record<string, readonly string[]>>;
 
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY'];
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY'];
 
 /** The HTTP API route that catches requests no other route matches. */
-export const DEFAULT_ROUTE = '$default';
+const DEFAULT_ROUTE = '$default';
 
 // A literal path segment: what API Gateway takes in a resource path, less IAM's wildcards.
 const LITERAL_SEGMENT = /^[A-Za-z0-9._~:@!$&'()+,;=-]+$/;
